@@ -1,0 +1,31 @@
+using static TorchSharp.torch;
+
+namespace Functional.Model;
+
+/// <summary>The forward pass of an <see cref="MlpSpec"/>: a pure function of (spec, params, input).</summary>
+public static class Mlp
+{
+    /// <summary>
+    /// Computes the network output for <paramref name="x"/> ([..., Inputs]). With ordinary params (weight [out, in]) this
+    /// is exactly <c>nn.Linear</c>'s arithmetic. With stacked ensemble params (weight [K, out, in], bias [K, out]) each
+    /// of the K members is applied: <paramref name="x"/> may be [B, in] (shared by all) or [K, B, in]; the result is [K, B, out].
+    /// </summary>
+    public static Tensor Forward(MlpSpec spec, Params p, Tensor x)
+    {
+        var h = x;
+        for (var i = 0; i < spec.LayerCount; i++)
+        {
+            var name = spec.LayerName(i);
+            var next = Linear(h, p[$"{name}.weight"], p[$"{name}.bias"]);
+            var activation = i < spec.LayerCount - 1 ? spec.HiddenActivation : spec.Head;
+            h = activation.Apply(next);
+        }
+        return spec.SqueezeOutput ? h.squeeze(-1) : h;
+    }
+
+    /// <summary>y = x·Wᵀ + b, for a single layer ([out, in]) or a stack of K layers ([K, out, in]).</summary>
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor bias) =>
+        weight.dim() == 2
+            ? nn.functional.linear(x, weight, bias)
+            : x.matmul(weight.transpose(-1, -2)).add(bias.unsqueeze(-2));
+}

@@ -1,0 +1,92 @@
+using System.Collections.Immutable;
+using static TorchSharp.torch;
+
+namespace Functional.Model;
+
+/// <summary>
+/// An immutable, ordered collection of named tensors (PyTorch state-dict names such as <c>l1.weight</c>).
+/// The core never changes these tensors in place: every update builds a new <see cref="Params"/>.
+/// The owner of a Params disposes it once it is replaced (<see cref="Dispose"/> frees every tensor).
+/// </summary>
+public sealed class Params : IDisposable
+{
+    /// <summary>Creates a Params from names and tensors of equal count; names must be distinct.</summary>
+    public Params(IEnumerable<string> names, IEnumerable<Tensor> values)
+    {
+        Names = [.. names];
+        Values = [.. values];
+        if (Names.Length != Values.Length)
+            throw new ArgumentException($"{Names.Length} names but {Values.Length} tensors");
+        if (Names.Distinct().Count() != Names.Length)
+            throw new ArgumentException($"duplicate parameter names in [{string.Join(", ", Names)}]");
+    }
+
+    /// <summary>A Params with no tensors (e.g. the state of a stateless optimizer).</summary>
+    public static Params Empty { get; } = new([], []);
+
+    /// <summary>Parameter names, in order.</summary>
+    public ImmutableArray<string> Names { get; }
+    /// <summary>Tensors, in the order of <see cref="Names"/>.</summary>
+    public ImmutableArray<Tensor> Values { get; }
+    /// <summary>Number of tensors.</summary>
+    public int Count => Names.Length;
+
+    /// <summary>The tensor named <paramref name="name"/>; throws <see cref="KeyNotFoundException"/> if absent.</summary>
+    public Tensor this[string name]
+    {
+        get
+        {
+            var i = Names.IndexOf(name);
+            return i >= 0 ? Values[i] : throw new KeyNotFoundException($"no parameter '{name}' (have: {string.Join(", ", Names)})");
+        }
+    }
+
+    /// <summary>(name, tensor) pairs in order.</summary>
+    public IEnumerable<(string Name, Tensor Value)> Items => Names.Zip(Values);
+
+    /// <summary>A new Params with <paramref name="f"/> applied to each tensor, names kept.</summary>
+    public Params Map(Func<Tensor, Tensor> f) => new(Names, Values.Select(f));
+
+    /// <summary>A new Params combining this and <paramref name="other"/> tensor by tensor (same names required).</summary>
+    public Params Zip(Params other, Func<Tensor, Tensor, Tensor> f)
+    {
+        RequireSameNames(other);
+        return new(Names, Values.Zip(other.Values, f));
+    }
+
+    /// <summary>A new Params combining three Params tensor by tensor (same names required).</summary>
+    public Params Zip(Params b, Params c, Func<Tensor, Tensor, Tensor, Tensor> f)
+    {
+        RequireSameNames(b);
+        RequireSameNames(c);
+        return new(Names, Enumerable.Range(0, Count).Select(i => f(Values[i], b.Values[i], c.Values[i])));
+    }
+
+    /// <summary>A deep copy: new tensors with the same values, detached from autograd.</summary>
+    public Params Clone() => Map(t => t.detach().clone());
+
+    /// <summary>Moves every tensor out of any DisposeScope, so this Params lives until disposed by its owner. Returns this.</summary>
+    public Params DetachFromDisposeScope()
+    {
+        foreach (var t in Values) t.DetachFromDisposeScope();
+        return this;
+    }
+
+    /// <summary>Shapes by name, e.g. <c>l1.weight [2, 2]</c>, one per line.</summary>
+    public IEnumerable<string> Describe() => Items.Select(p => $"{p.Name} [{string.Join(", ", p.Value.shape)}]");
+
+    /// <summary>Total number of scalar parameters.</summary>
+    public long ElementCount => Values.Sum(v => v.numel());
+
+    /// <summary>Frees every tensor. Tensors shared with another live Params must not be disposed twice: the core never shares them.</summary>
+    public void Dispose()
+    {
+        foreach (var t in Values) t.Dispose();
+    }
+
+    private void RequireSameNames(Params other)
+    {
+        if (!Names.SequenceEqual(other.Names))
+            throw new ArgumentException($"parameter names differ: [{string.Join(", ", Names)}] vs [{string.Join(", ", other.Names)}]");
+    }
+}

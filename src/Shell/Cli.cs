@@ -1,0 +1,51 @@
+using System.CommandLine;
+using Functional.Shell.Commands;
+
+namespace Functional.Shell;
+
+/// <summary>The command line: parses, dispatches to an exercise, and maps every failure to one line and an exit code.</summary>
+public static class Cli
+{
+    /// <summary>Runs the shell with <paramref name="args"/>, writing to the given writers; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    {
+        var root = new RootCommand("Functional: the classic first-neural-network PyTorch tutorials, run and verified on TorchSharp.");
+        foreach (var command in Exercises(stdout, stderr))
+            root.Subcommands.Add(command);
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            stderr.WriteLine($"error: {parsed.Errors[0].Message} (see --help)");
+            return ExitCodes.BadInput;
+        }
+        var config = new InvocationConfiguration
+        {
+            Output = stdout,
+            Error = stderr,
+            EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = null,
+        };
+        try
+        {
+            return await parsed.InvokeAsync(config, cancel);
+        }
+        catch (Exception e) when (e is UsageException or ArgumentException or InvalidDataException or FileNotFoundException
+                                       or DirectoryNotFoundException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"error: {OneLine(e.Message)}");
+            return ExitCodes.BadInput;
+        }
+        catch (Exception e)
+        {
+            stderr.WriteLine($"error: unexpected failure: {OneLine(e.Message)}");
+            return ExitCodes.Failure;
+        }
+    }
+
+    private static IEnumerable<Command> Exercises(TextWriter stdout, TextWriter stderr)
+    {
+        yield return LogicCommand.Create(stdout, stderr);
+    }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+}

@@ -1,0 +1,52 @@
+using Functional.Model;
+using static TorchSharp.torch;
+
+namespace Functional.Training.Optimizers;
+
+/// <summary>The state an optimizer carries between steps. Immutable; its tensors are owned by whoever owns the state.</summary>
+public abstract record OptimizerState : IDisposable
+{
+    /// <summary>Number of updates applied so far.</summary>
+    public long Step { get; init; }
+
+    /// <summary>Every tensor the state holds, by name (e.g. <c>exp_avg.l1.weight</c>), for checkpoints and lifetime management.</summary>
+    public abstract IEnumerable<(string Name, Tensor Value)> Tensors { get; }
+
+    /// <summary>Frees every tensor of the state.</summary>
+    public void Dispose()
+    {
+        foreach (var (_, t) in Tensors) t.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>New parameters and optimizer state produced by one update.</summary>
+public sealed record Updated(Params Params, OptimizerState State);
+
+/// <summary>
+/// An optimizer as a pair of pure functions, as in optax: <see cref="Init"/> builds the state for some params, and
+/// <see cref="Update"/> maps (state, params, grads) to new params and a new state with torch.optim's exact arithmetic.
+/// Nothing is changed in place; the returned tensors are all new.
+/// </summary>
+public abstract record Optimizer
+{
+    /// <summary>The state before the first update.</summary>
+    public abstract OptimizerState Init(Params p);
+
+    /// <summary>One update step. <paramref name="state"/> must come from this optimizer's <see cref="Init"/> or <see cref="Update"/>.</summary>
+    public abstract Updated Update(OptimizerState state, Params p, Params grads);
+
+    /// <summary>A short description with the hyper-parameters, e.g. <c>sgd(lr=0.1)</c>.</summary>
+    public abstract string Describe();
+
+    /// <summary>Rebuilds a state from checkpointed tensors (names as in <see cref="OptimizerState.Tensors"/>) and step count.</summary>
+    public abstract OptimizerState Restore(Params p, IReadOnlyDictionary<string, Tensor> tensors, long step);
+
+    private protected static Tensor ZerosLike(Tensor t) => zeros_like(t);
+
+    private protected static Params Prefixed(Params p, string prefix, IReadOnlyDictionary<string, Tensor> tensors) =>
+        new(p.Names, p.Names.Select(n => tensors.TryGetValue($"{prefix}.{n}", out var t)
+            ? t
+            : throw new InvalidDataException($"optimizer state lacks '{prefix}.{n}'")));
+
+}

@@ -1,0 +1,64 @@
+using TorchSharp;
+using Functional.Model;
+using Functional.Training.Optimizers;
+using static TorchSharp.torch;
+
+namespace Functional.Training;
+
+/// <summary>One batch of training data: inputs and targets, in whatever shapes the spec and loss expect.</summary>
+public sealed record Batch(Tensor Inputs, Tensor Targets);
+
+/// <summary>
+/// Everything a training run carries from step to step: params, optimizer state, the number of steps taken, and the
+/// Rng that the next epoch's data draws (shuffles) start from. Immutable; its tensors belong to whoever holds the state.
+/// </summary>
+public sealed record TrainState(Params Params, OptimizerState Optimizer, long Step, Rng Rng) : IDisposable
+{
+    /// <summary>Frees the params and optimizer state tensors.</summary>
+    public void Dispose()
+    {
+        Params.Dispose();
+        Optimizer.Dispose();
+    }
+
+    /// <summary>Takes every tensor out of any DisposeScope, so the state lives until its owner disposes it. Returns this.</summary>
+    public TrainState DetachFromDisposeScope()
+    {
+        Params.DetachFromDisposeScope();
+        foreach (var (_, t) in Optimizer.Tensors) t.DetachFromDisposeScope();
+        return this;
+    }
+}
+
+/// <summary>What one step reports: the loss at the params before the update.</summary>
+public sealed record StepLog(double Loss);
+
+/// <summary>The state after one step and its log.</summary>
+public sealed record Stepped(TrainState State, StepLog Log);
+
+/// <summary>
+/// A training setup: the model spec, the loss and the optimizer. <see cref="Step"/> is the pure training step.
+/// </summary>
+public sealed record Trainer(MlpSpec Spec, Loss Loss, Optimizer Optimizer)
+{
+    /// <summary>A fresh state: params from <paramref name="p"/> (taken over, not copied), a new optimizer state, step 0.</summary>
+    public TrainState Start(Params p, Rng rng) => new(p, Optimizer.Init(p), 0, rng);
+
+    /// <summary>The loss of the spec's output on <paramref name="batch"/> at params <paramref name="p"/>.</summary>
+    public Tensor LossAt(Params p, Batch batch) => Loss.Compute(Mlp.Forward(Spec, p, batch.Inputs), batch.Targets);
+
+    /// <summary>
+    /// One training step: loss and gradients at the current params, then the optimizer update. Pure: the input state's
+    /// tensors are not changed, and the returned state holds only new tensors (in the caller's DisposeScope, if any).
+    /// Temporaries are freed before returning. The caller decides when to dispose the old state.
+    /// </summary>
+    public Stepped Step(TrainState state, Batch batch)
+    {
+        using var scope = NewDisposeScope();
+        var (loss, grads) = Gradients.Compute(p => LossAt(p, batch), state.Params);
+        var (p2, o2) = Optimizer.Update(state.Optimizer, state.Params, grads);
+        var value = loss.ToScalar().ToDouble();
+        scope.MoveToOuter(p2.Values.Concat(o2.Tensors.Select(t => t.Value)));
+        return new Stepped(state with { Params = p2, Optimizer = o2, Step = state.Step + 1 }, new StepLog(value));
+    }
+}

@@ -1,0 +1,37 @@
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Functional.Properties.Support;
+
+/// <summary>Comparisons of tensors and numbers for tests.</summary>
+public static class TensorAssert
+{
+    /// <summary>The raw bytes of a tensor (contiguous CPU copy).</summary>
+    public static byte[] Bytes(Tensor t)
+    {
+        using var c = t.detach().contiguous().cpu();
+        return c.bytes.ToArray();
+    }
+
+    /// <summary>Values of a tensor as doubles, flattened.</summary>
+    public static double[] Values(Tensor t)
+    {
+        using var c = t.detach().to(ScalarType.Float64).cpu().reshape(-1);
+        return c.data<double>().ToArray();
+    }
+
+    /// <summary>Largest |a−b| / max(|a|, |b|, floor) over the elements (shapes must match).</summary>
+    public static double MaxRelativeError(Tensor a, Tensor b, double floor = 1e-12)
+    {
+        Assert.Equal(a.shape, b.shape);
+        var x = Values(a);
+        var y = Values(b);
+        return x.Zip(y, (p, q) => Math.Abs(p - q) / Math.Max(Math.Max(Math.Abs(p), Math.Abs(q)), floor)).DefaultIfEmpty(0).Max();
+    }
+
+    public static void Close(double expected, double actual, double relative, string what = "")
+    {
+        var err = Math.Abs(expected - actual) / Math.Max(Math.Max(Math.Abs(expected), Math.Abs(actual)), 1e-12);
+        Assert.True(err <= relative, $"{what} expected {expected:R}, got {actual:R} (relative error {err:E2} > {relative:E0})");
+    }
+}
