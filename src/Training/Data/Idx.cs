@@ -112,7 +112,7 @@ public static class Idx
         long expected = count * perImage;
         long actual = data.LongLength - ImagesHeaderLength;
         if (actual < expected)
-            throw Bad(name, $"expected {N(count)} images of {rows}x{cols} but the file ends after {N(actual / perImage)}"
+            throw Bad(name, $"expected {N(count)} images of {rows}x{cols} but the file ends after {N(actual / perImage)} images"
                 + (actual % perImage == 0 ? "" : $" and {N(actual % perImage)} bytes of the next"));
         if (actual > expected)
             throw Bad(name, $"{N(actual - expected)} unexpected bytes after the {N(count)} images the header declares");
