@@ -15,7 +15,9 @@ public static class Cli
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            stderr.WriteLine($"error: {parsed.Errors[0].Message} (see --help)");
+            // An unknown word explains more than the "required command" error it also causes.
+            var error = parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
+            stderr.WriteLine($"error: {OneLine(error.Message)} (see --help)");
             return ExitCodes.BadInput;
         }
         var config = new InvocationConfiguration
