@@ -1,0 +1,94 @@
+using ScottPlot;
+
+namespace Functional.Shell.Rendering;
+
+/// <summary>A named line or point series for a chart.</summary>
+internal sealed record Series(string Label, double[] X, double[] Y)
+{
+    /// <summary>Draw points only (no connecting line).</summary>
+    public bool Points { get; init; }
+    /// <summary>Colour as a hex string (e.g. <c>#1f77b4</c>); null picks the next palette colour.</summary>
+    public string? Color { get; init; }
+}
+
+/// <summary>
+/// PNG charts with ScottPlot. Each chart is written to a temporary file in the target folder and renamed into place,
+/// so an interrupted run never leaves a half-written image.
+/// </summary>
+internal static class Charts
+{
+    public const int Width = 900;
+    public const int Height = 560;
+
+    /// <summary>A chart of lines and/or points. With <paramref name="logY"/> the y axis is log10 (non-positive values are dropped).</summary>
+    public static void Save(string path, string title, string xLabel, string yLabel, IEnumerable<Series> series, bool logY = false)
+    {
+        var plot = New(title, xLabel, yLabel);
+        foreach (var s in series) Add(plot, s, logY);
+        if (logY) UseLogTicks(plot.Axes.Left);
+        plot.ShowLegend(Alignment.UpperRight);
+        SavePng(plot, path);
+    }
+
+    /// <summary>A new plot with title and axis labels.</summary>
+    public static Plot New(string title, string xLabel, string yLabel)
+    {
+        var plot = new Plot();
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
+        return plot;
+    }
+
+    /// <summary>Adds one series to <paramref name="plot"/>.</summary>
+    public static void Add(Plot plot, Series s, bool logY = false)
+    {
+        var (xs, ys) = logY ? LogValues(s.X, s.Y) : (s.X, s.Y);
+        var scatter = plot.Add.Scatter(xs, ys);
+        scatter.LegendText = s.Label;
+        if (s.Color is not null) scatter.Color = ScottPlot.Color.FromHex(s.Color);
+        if (s.Points)
+        {
+            scatter.LineWidth = 0;
+            scatter.MarkerSize = 4;
+        }
+        else
+        {
+            scatter.MarkerSize = 0;
+            scatter.LineWidth = 2;
+        }
+    }
+
+    /// <summary>Writes <paramref name="plot"/> as a PNG, atomically.</summary>
+    public static void SavePng(Plot plot, string path, int width = Width, int height = Height)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp.png");
+        try
+        {
+            plot.SavePng(temp, width, height);
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    /// <summary>Labels a log10-transformed axis with powers of ten and log-spaced minor ticks.</summary>
+    public static void UseLogTicks(IAxis axis)
+    {
+        axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+            IntegerTicksOnly = true,
+            LabelFormatter = v => $"1e{v:0}",
+        };
+    }
+
+    private static (double[], double[]) LogValues(double[] x, double[] y)
+    {
+        var keep = Enumerable.Range(0, y.Length).Where(i => y[i] > 0 && double.IsFinite(y[i])).ToArray();
+        return (keep.Select(i => x[i]).ToArray(), keep.Select(i => Math.Log10(y[i])).ToArray());
+    }
+}

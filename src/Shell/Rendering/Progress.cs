@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using System.Globalization;
+using Spectre.Console;
+
+namespace Functional.Shell.Rendering;
+
+/// <summary>Reports progress of a long run: completed units so far and a short status (e.g. the running loss).</summary>
+internal delegate void ReportProgress(long done, string status);
+
+/// <summary>
+/// Progress on stderr: a Spectre.Console bar (with rate and remaining time) when stderr is a terminal, plain lines
+/// at every tenth otherwise, nothing when quiet. Never writes to stdout, so stdout stays clean for results.
+/// </summary>
+internal static class Progress
+{
+    /// <summary>Whether <paramref name="stderr"/> is the process's real, unredirected stderr on a terminal.</summary>
+    public static bool IsTerminal(TextWriter stderr) => ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
+
+    /// <summary>Runs <paramref name="work"/>, which reports progress out of <paramref name="total"/> units.</summary>
+    public static T Run<T>(TextWriter stderr, bool quiet, string label, long total, string unit, Func<ReportProgress, T> work)
+    {
+        if (quiet) return work((_, _) => { });
+        if (!IsTerminal(stderr)) return Plain(stderr, label, total, unit, work);
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        return console.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask(Markup.Escape(label), maxValue: Math.Max(1, total));
+                var clock = Stopwatch.StartNew();
+                var lastDraw = TimeSpan.Zero;
+                return work((done, status) =>
+                {
+                    // Redrawing on every step would cost more than a small network's step.
+                    if (clock.Elapsed - lastDraw < TimeSpan.FromMilliseconds(100) && done < total) return;
+                    lastDraw = clock.Elapsed;
+                    var rate = done / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+                    task.Value = done;
+                    task.Description = Markup.Escape($"{label}  {status}  {rate.ToString("N0", CultureInfo.InvariantCulture)} {unit}/s");
+                });
+            });
+    }
+
+    private static T Plain<T>(TextWriter stderr, string label, long total, string unit, Func<ReportProgress, T> work)
+    {
+        var clock = Stopwatch.StartNew();
+        var nextTenth = 1;
+        return work((done, status) =>
+        {
+            if (total <= 0 || done * 10 < nextTenth * total) return;
+            while (done * 10 >= nextTenth * total) nextTenth++;
+            var rate = done / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+            stderr.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0}: {1}/{2} {3} ({4:N0} {3}/s) {5}", label, done, total, unit, rate, status));
+        });
+    }
+}
