@@ -29,7 +29,7 @@ internal sealed class RunOutput : IDisposable
     public string? OutDir { get; }
 
     /// <summary>Checks the paths before any work is done; a bad path is a <see cref="UsageException"/>.</summary>
-    public static RunOutput Open(string? log, string? outDir, string exercise)
+    public static RunOutput Open(string? log, string? outDir)
     {
         string? logPath = null;
         if (log is not null)
@@ -53,6 +53,40 @@ internal sealed class RunOutput : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new UsageException($"--log {log}: cannot write ({e.Message})");
+        }
+    }
+
+    /// <summary>
+    /// For a resumed run: starts the new log with the existing log's events from before <paramref name="start"/>, so the
+    /// finished log reads as one uninterrupted run.
+    /// </summary>
+    public void ContinueFrom(Position start)
+    {
+        if (_log is null || _logPath is null || !File.Exists(_logPath) || start == Position.Start) return;
+        foreach (var line in File.ReadLines(_logPath))
+        {
+            if (IsBefore(line, start)) _log.WriteLine(line);
+        }
+    }
+
+    private static bool IsBefore(string line, Position start)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(line);
+            var root = doc.RootElement;
+            var kind = root.GetProperty("event").GetString();
+            var epoch = root.GetProperty("epoch").GetInt32();
+            return kind switch
+            {
+                "step" => epoch < start.Epoch || (epoch == start.Epoch && root.GetProperty("batch").GetInt32() < start.Batch),
+                "epoch" => epoch < start.Epoch,
+                _ => false,
+            };
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return false; // not an event line (or a torn last line): not carried over
         }
     }
 

@@ -11,7 +11,7 @@ internal static class LogicCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var defaults = new LogicOptions();
-        var common = new CommonOptions(defaults.Seed, defaults.Epochs, defaults.Lr);
+        var common = new CommonOptions("logic", defaults.Seed, defaults.Epochs, defaults.Lr);
         var gate = new Option<string>("--gate", "-g") { Description = $"Gate to learn: {string.Join("|", Logic.Gates)}", DefaultValueFactory = _ => defaults.Gate };
         var hidden = new Option<int>("--hidden") { Description = "Hidden width (0 = a single neuron, which cannot learn xor)", DefaultValueFactory = _ => defaults.Hidden };
         var command = new Command("logic", "A 2-2-1 network learns a logic gate (AND by default) with SGD, one truth-table row per step");
@@ -21,25 +21,30 @@ internal static class LogicCommand
         command.SetAction((r, cancel) =>
         {
             var options = new LogicOptions(r.GetValue(gate)!.ToLowerInvariant(), r.GetValue(hidden), r.GetValue(common.Epochs), r.GetValue(common.Lr), r.GetValue(common.Seed)).Validate();
-            using var output = common.Output(r, "logic");
-            var code = Run(options, output, r.GetValue(common.Quiet), stdout, stderr, cancel);
+            var session = common.Session(r);
+            using var output = common.Output(r);
+            var code = Run(options, session, output, r.GetValue(common.Quiet), CommonOptions.RepeatCommand(r), stdout, stderr, cancel);
             return Task.FromResult(code);
         });
         return command;
     }
 
-    internal static int Run(LogicOptions o, RunOutput output, bool quiet, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    internal static int Run(LogicOptions o, SessionOptions session, RunOutput output, bool quiet, string repeat, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
         using var setup = Logic.Prepare(o);
+        var run = Session.Resume(new ExerciseRun("logic", setup.Trainer, setup.Initial, setup.Plan, Session.OptionsOf(o, nameof(o.Epochs))), session);
+        output.ContinueFrom(run.Plan.Start);
         var inv = CultureInfo.InvariantCulture;
         stdout.WriteLine($"logic: {o.Gate.ToUpperInvariant()} gate, network {setup.Trainer.Spec}, {setup.Trainer.Loss.Name}, {setup.Trainer.Optimizer.Describe()}, {o.Epochs} epochs, seed {o.Seed}");
         var every = Format.ProgressInterval(o.Epochs);
-        var finished = Driver.Drive(Loop.Run(setup.Trainer, setup.Initial, setup.Plan, cancel), output, e =>
+        if (run.Plan.Start != Position.Start)
+            stdout.WriteLine($"resuming at epoch {run.Plan.Start.Epoch}, batch {run.Plan.Start.Batch}");
+        var result = Session.Train(run, session, output, stderr, repeat, "try a smaller --lr", e =>
         {
             if (!quiet && e is EpochEvent ep && (ep.Epoch % every == 0 || ep.Epoch == 1 || ep.Epoch == o.Epochs))
                 stdout.WriteLine(string.Format(inv, "epoch {0,4}/{1}  loss {2:G6}", ep.Epoch, o.Epochs, ep.Loss));
-        });
-        using var final = finished.State;
+        }, cancel);
+        using var final = result.Finished.State;
         var outputs = Logic.Outputs(setup, final.Params);
         var targets = Logic.TruthTable(o.Gate);
         var correct = 0;
@@ -59,7 +64,8 @@ internal static class LogicCommand
         stdout.WriteLine();
         stdout.WriteLine($"{correct}/4 rows correct: the network {(correct == 4 ? "learned" : "did not learn")} {o.Gate.ToUpperInvariant()}"
                          + (correct < 4 && o.Hidden == 0 && o.Gate is "xor" or "xnor" ? " (a single neuron cannot: the classes are not linearly separable)" : ""));
-        output.Commit();
-        return Driver.Report(finished, stderr, "try a smaller --lr");
+        if (result.CheckpointPath is { } saved && result.ExitCode == ExitCodes.Ok)
+            stdout.WriteLine($"checkpoint: {saved}");
+        return result.ExitCode;
     }
 }

@@ -1,0 +1,122 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Functional.Training;
+using Functional.Training.Checkpoints;
+
+namespace Functional.Shell;
+
+/// <summary>A prepared training run of one exercise, as the shell hands it to <see cref="Session"/>.</summary>
+/// <param name="Exercise">Command name; names the checkpoint file.</param>
+/// <param name="Trainer">Spec, loss and optimizer.</param>
+/// <param name="Initial">The starting state (owned by the run).</param>
+/// <param name="Plan">Epochs, data and evaluation.</param>
+/// <param name="Options">The options a resumed run must share with the checkpoint (everything but epochs and output paths).</param>
+internal sealed record ExerciseRun(string Exercise, Trainer Trainer, TrainState Initial, RunPlan Plan, ImmutableSortedDictionary<string, string> Options);
+
+/// <summary>How a session checkpoints and resumes.</summary>
+internal sealed record SessionOptions(string? Resume, int CheckpointEvery);
+
+/// <summary>How a session ended: the final event, whose state the caller now owns, and the exit code.</summary>
+internal sealed record SessionResult(Finished Finished, int ExitCode, string? CheckpointPath);
+
+/// <summary>
+/// Runs an exercise's training with the reliability every command shares: resume from a checkpoint, a checkpoint every
+/// N epochs and at the end, a checkpoint and a resume hint on Ctrl+C (exit 130), a clear stop on divergence (exit 3)
+/// keeping the last good checkpoint. Holds no training logic: the loop is the core's.
+/// </summary>
+internal static class Session
+{
+    /// <summary>The params checkpoint path of <paramref name="exercise"/> in <paramref name="outDir"/>.</summary>
+    public static string CheckpointPath(string outDir, string exercise) => Path.Combine(outDir, $"{exercise}.safetensors");
+
+    /// <summary>The optimizer-state sibling of a params checkpoint.</summary>
+    public static string OptimizerPath(string checkpoint) =>
+        Path.Combine(Path.GetDirectoryName(checkpoint)!, Path.GetFileNameWithoutExtension(checkpoint) + ".optim.safetensors");
+
+    /// <summary>Reads the resume checkpoint (if any) and returns the run to execute: the loaded state and start position, or <paramref name="run"/> unchanged.</summary>
+    public static ExerciseRun Resume(ExerciseRun run, SessionOptions options)
+    {
+        if (options.Resume is null) return run;
+        var path = Path.GetFullPath(options.Resume);
+        if (!File.Exists(path)) throw new UsageException($"--resume {options.Resume}: no such file");
+        var optim = OptimizerPath(path);
+        if (!File.Exists(optim)) throw new UsageException($"--resume {options.Resume}: its optimizer state {Path.GetFileName(optim)} is missing beside it");
+        Restored restored;
+        try
+        {
+            restored = Checkpoint.Deserialize(new CheckpointBytes(File.ReadAllBytes(path), File.ReadAllBytes(optim)), Path.GetFileName(path), run.Exercise, run.Trainer);
+        }
+        catch (IOException e) when (e is not FileNotFoundException)
+        {
+            throw new UsageException($"--resume {options.Resume}: cannot read ({e.Message})");
+        }
+        var mismatch = run.Options.FirstOrDefault(o => !restored.Info.Options.TryGetValue(o.Key, out var v) || v != o.Value);
+        if (mismatch.Key is not null)
+        {
+            restored.State.Dispose();
+            var saved = restored.Info.Options.GetValueOrDefault(mismatch.Key, "(none)");
+            throw new UsageException($"--resume {options.Resume}: the checkpoint was made with {mismatch.Key} {saved}, this run has {mismatch.Value}");
+        }
+        if (restored.Info.Next.Epoch > run.Plan.Epochs)
+        {
+            restored.State.Dispose();
+            throw new UsageException($"--resume {options.Resume}: the checkpoint is already past epoch {run.Plan.Epochs}; pass a larger --epochs to train on");
+        }
+        run.Initial.Dispose();
+        return run with { Initial = restored.State, Plan = run.Plan with { Start = restored.Info.Next } };
+    }
+
+    /// <summary>
+    /// Trains <paramref name="run"/> (already passed through <see cref="Resume"/>), logging and rendering each event.
+    /// Commits the log however the run ends; the caller disposes the returned final state.
+    /// </summary>
+    public static SessionResult Train(ExerciseRun run, SessionOptions options, RunOutput output, TextWriter stderr, string resumeCommand,
+        string divergenceHint, Action<TrainEvent> render, CancellationToken cancel)
+    {
+        string? lastCheckpoint = null;
+        string? Save(TrainState state, Position next)
+        {
+            var path = output.OutFile($"{run.Exercise}.safetensors");
+            if (path is null) return null;
+            var info = new RunInfo(run.Exercise, run.Trainer.Spec, run.Trainer.Optimizer.Describe(), next, run.Options);
+            var bytes = Checkpoint.Serialize(state, info);
+            // The sibling first: a crash between the two renames leaves an id mismatch that loading detects.
+            AtomicFile.Write(OptimizerPath(path), bytes.Optimizer);
+            AtomicFile.Write(path, bytes.Params);
+            return lastCheckpoint = path;
+        }
+
+        var finished = Driver.Drive(Loop.Run(run.Trainer, run.Initial, run.Plan, cancel), output, e =>
+        {
+            if (e is EpochEnd end && options.CheckpointEvery > 0 && (end.Next.Epoch - 1) % options.CheckpointEvery == 0)
+                Save(end.State, end.Next);
+            render(e);
+        });
+        output.Commit();
+        var inv = CultureInfo.InvariantCulture;
+        switch (finished.Reason)
+        {
+            case StopReason.Completed:
+                Save(finished.State, finished.Next);
+                return new SessionResult(finished, ExitCodes.Ok, lastCheckpoint);
+            case StopReason.Cancelled:
+                var saved = Save(finished.State, finished.Next);
+                stderr.WriteLine(saved is null
+                    ? $"interrupted at epoch {finished.Next.Epoch}, batch {finished.Next.Batch}; no --out folder, so no checkpoint was written"
+                    : $"interrupted at epoch {finished.Next.Epoch}, batch {finished.Next.Batch}; checkpoint saved to {saved}; resume with: {resumeCommand} --resume {saved}");
+                return new SessionResult(finished, ExitCodes.Interrupted, saved);
+            default:
+                var last = finished.LastFiniteLoss is { } l ? $"last finite loss {l.ToString("G6", inv)}" : "no finite loss before it";
+                var kept = lastCheckpoint ?? (output.OutDir is { } dir && File.Exists(CheckpointPath(dir, run.Exercise)) ? CheckpointPath(dir, run.Exercise) : null);
+                stderr.WriteLine($"diverged: the loss became non-finite at epoch {finished.Next.Epoch}, step {finished.Next.Batch - 1} of the epoch ({last}); "
+                                 + (kept is null ? "no checkpoint kept" : $"last good checkpoint kept at {kept}") + $"; {divergenceHint}");
+                return new SessionResult(finished, ExitCodes.Diverged, kept);
+        }
+    }
+
+    /// <summary>The options of an exercise's options record that a resumed run must share: every property but the excluded ones, as invariant text.</summary>
+    public static ImmutableSortedDictionary<string, string> OptionsOf(object options, params string[] exclude) =>
+        options.GetType().GetProperties()
+            .Where(p => p.GetIndexParameters().Length == 0 && !exclude.Contains(p.Name) && p.Name != "EqualityContract")
+            .ToImmutableSortedDictionary(p => p.Name, p => Convert.ToString(p.GetValue(options), CultureInfo.InvariantCulture) ?? "");
+}

@@ -1,0 +1,104 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json;
+using Functional.Model;
+
+namespace Functional.Training.Checkpoints;
+
+/// <summary>
+/// What a checkpoint records about its run besides tensors: enough to check it belongs to the command being resumed
+/// and to continue exactly where it stopped.
+/// </summary>
+/// <param name="Exercise">Command name, e.g. <c>logic</c>.</param>
+/// <param name="Spec">The network.</param>
+/// <param name="Optimizer">The optimizer's description (<see cref="Optimizers.Optimizer.Describe"/>).</param>
+/// <param name="Next">Where a resumed run continues.</param>
+/// <param name="Options">The run's options that must match on resume (name → value text).</param>
+public sealed record RunInfo(string Exercise, MlpSpec Spec, string Optimizer, Position Next, ImmutableSortedDictionary<string, string> Options);
+
+/// <summary>The bytes of a checkpoint: the params file (loadable by <c>safetensors.torch.load_file</c> into the tutorial's module) and its optimizer-state sibling.</summary>
+public sealed record CheckpointBytes(byte[] Params, byte[] Optimizer);
+
+/// <summary>A checkpoint read back: the state to continue from and its run info.</summary>
+public sealed record Restored(TrainState State, RunInfo Info);
+
+/// <summary>
+/// Checkpoints as two safetensors files: the params under their PyTorch state-dict names with the run's metadata in
+/// <c>__metadata__</c>, and a sibling with the optimizer state (kept apart so <c>model.load_state_dict(load_file(path))</c>
+/// works unchanged in PyTorch). Both carry the same checkpoint id so a mismatched pair is detected.
+/// </summary>
+public static class Checkpoint
+{
+    /// <summary>The format tag written into every checkpoint's metadata.</summary>
+    public const string Format = "functional-checkpoint/1";
+
+    /// <summary>Serialises <paramref name="state"/> and <paramref name="info"/>.</summary>
+    public static CheckpointBytes Serialize(TrainState state, RunInfo info)
+    {
+        var id = $"{state.Step}-{Guid.NewGuid():N}";
+        var inv = CultureInfo.InvariantCulture;
+        var meta = new Dictionary<string, string>
+        {
+            ["format"] = Format,
+            ["checkpoint_id"] = id,
+            ["exercise"] = info.Exercise,
+            ["spec"] = SpecJson.Write(info.Spec),
+            ["optimizer"] = info.Optimizer,
+            ["step"] = state.Step.ToString(inv),
+            ["optimizer_step"] = state.Optimizer.Step.ToString(inv),
+            ["next_epoch"] = info.Next.Epoch.ToString(inv),
+            ["next_batch"] = info.Next.Batch.ToString(inv),
+            ["epoch_loss_sum"] = info.Next.EpochLossSum.ToString("R", inv),
+            ["rng"] = Convert.ToBase64String(state.Rng.GetState()),
+            ["options"] = JsonSerializer.Serialize(info.Options),
+        };
+        var paramsFile = SafeTensors.Serialize([.. state.Params.Items.Select(p => SafeTensors.FromTensor(p.Name, p.Value))], meta);
+        var optimFile = SafeTensors.Serialize([.. state.Optimizer.Tensors.Select(t => SafeTensors.FromTensor(t.Name, t.Value))],
+            new Dictionary<string, string> { ["format"] = Format, ["checkpoint_id"] = id, ["optimizer"] = info.Optimizer });
+        return new CheckpointBytes(paramsFile, optimFile);
+    }
+
+    /// <summary>
+    /// Reads a checkpoint made for <paramref name="trainer"/>'s spec and optimizer. Any mismatch (another exercise, spec or
+    /// optimizer, a torn pair of files, missing tensors) throws <see cref="InvalidDataException"/> with one line naming
+    /// <paramref name="name"/>. The returned state's tensors belong to the caller.
+    /// </summary>
+    public static Restored Deserialize(CheckpointBytes bytes, string name, string exercise, Trainer trainer)
+    {
+        var file = SafeTensors.Deserialize(bytes.Params, name);
+        var optim = SafeTensors.Deserialize(bytes.Optimizer, $"{name} (optimizer state)");
+        var meta = file.Metadata ?? throw new InvalidDataException($"{name}: not a Functional checkpoint (no metadata)");
+        string Get(IReadOnlyDictionary<string, string>? m, string key) =>
+            m is not null && m.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{name}: not a Functional checkpoint (no '{key}')");
+        if (Get(meta, "format") != Format) throw new InvalidDataException($"{name}: unsupported checkpoint format '{Get(meta, "format")}'");
+        if (Get(optim.Metadata, "checkpoint_id") != Get(meta, "checkpoint_id"))
+            throw new InvalidDataException($"{name}: its optimizer-state file belongs to another checkpoint (torn write?)");
+        if (Get(meta, "exercise") != exercise)
+            throw new InvalidDataException($"{name}: a checkpoint of '{Get(meta, "exercise")}', not '{exercise}'");
+        var spec = SpecJson.Read(Get(meta, "spec"));
+        if (spec != trainer.Spec)
+            throw new InvalidDataException($"{name}: made for network {spec}, but this run's network is {trainer.Spec}");
+        if (Get(meta, "optimizer") != trainer.Optimizer.Describe())
+            throw new InvalidDataException($"{name}: made with {Get(meta, "optimizer")}, but this run uses {trainer.Optimizer.Describe()}");
+        var inv = CultureInfo.InvariantCulture;
+        try
+        {
+            var names = spec.ParamNames();
+            var p = new Params(names, names.Select(n => file.TryGetTensor(n, out var e)
+                ? SafeTensors.ToTensor(e)
+                : throw new InvalidDataException($"{name}: lacks parameter '{n}'")));
+            var optTensors = optim.Tensors.ToDictionary(e => e.Name, SafeTensors.ToTensor);
+            var state = new TrainState(p, trainer.Optimizer.Restore(p, optTensors, long.Parse(Get(meta, "optimizer_step"), inv)),
+                long.Parse(Get(meta, "step"), inv), Rng.FromState(Convert.FromBase64String(Get(meta, "rng"))));
+            var next = new Position(int.Parse(Get(meta, "next_epoch"), inv), int.Parse(Get(meta, "next_batch"), inv),
+                double.Parse(Get(meta, "epoch_loss_sum"), inv));
+            var options = JsonSerializer.Deserialize<Dictionary<string, string>>(Get(meta, "options"))
+                          ?? throw new InvalidDataException($"{name}: no options");
+            return new Restored(state, new RunInfo(exercise, spec, Get(meta, "optimizer"), next, options.ToImmutableSortedDictionary()));
+        }
+        catch (Exception e) when (e is FormatException or JsonException or OverflowException or ArgumentException)
+        {
+            throw new InvalidDataException($"{name}: corrupt checkpoint metadata ({e.Message})");
+        }
+    }
+}
