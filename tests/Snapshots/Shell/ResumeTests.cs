@@ -1,0 +1,72 @@
+using Xunit;
+
+namespace Functional.Snapshots.Shell;
+
+/// <summary>An interrupted run, resumed from its checkpoint, gives the same log and final params as an uninterrupted one.</summary>
+public sealed class ResumeTests
+{
+    private static byte[] ParamsBytes(string checkpoint)
+    {
+        // The params file's tensor data; the header differs (checkpoint id) but the data section is the params.
+        var bytes = File.ReadAllBytes(checkpoint);
+        var headerLength = (int)BitConverter.ToUInt64(bytes, 0);
+        return bytes[(8 + headerLength)..];
+    }
+
+    [Fact]
+    public void Logic_stopped_at_an_epoch_and_resumed_equals_the_uninterrupted_run()
+    {
+        var dir = ShellRunner.TempDir();
+        string[] common = ["logic", "--seed", "4", "-q"];
+        var full = ShellRunner.Run([.. common, "--epochs", "60", "--log", $"{dir}/full.jsonl", "--out", $"{dir}/full"]);
+        Assert.Equal(0, full.ExitCode);
+        Assert.Equal(0, ShellRunner.Run([.. common, "--epochs", "25", "--log", $"{dir}/part.jsonl", "--out", $"{dir}/part"]).ExitCode);
+        var resumed = ShellRunner.Run([.. common, "--epochs", "60", "--log", $"{dir}/part.jsonl", "--out", $"{dir}/part", "--resume", $"{dir}/part/logic.safetensors"]);
+        Assert.Equal(0, resumed.ExitCode);
+        Assert.Contains("resuming at epoch 26, batch 0", resumed.Stdout);
+        Assert.Equal(File.ReadAllText($"{dir}/full.jsonl"), File.ReadAllText($"{dir}/part.jsonl"));
+        Assert.Equal(ParamsBytes($"{dir}/full/logic.safetensors"), ParamsBytes($"{dir}/part/logic.safetensors"));
+    }
+
+    /// <summary>Cancels (as Ctrl+C does) as soon as a given text is written: a deterministic interrupt point.</summary>
+    private sealed class CancelOn(string trigger, CancellationTokenSource cts) : StringWriter
+    {
+        public override void WriteLine(string? value)
+        {
+            base.WriteLine(value);
+            if (value?.Contains(trigger) == true) cts.Cancel();
+        }
+    }
+
+    [Fact]
+    public void Logic_cancelled_like_ctrl_c_exits_130_and_resumes_to_the_same_log()
+    {
+        var dir = ShellRunner.TempDir();
+        string[] common = ["logic", "--seed", "8", "--epochs", "300"];
+        var full = ShellRunner.Run([.. common, "--log", $"{dir}/full.jsonl", "--out", $"{dir}/full"]);
+        Assert.Equal(0, full.ExitCode);
+        using var cts = new CancellationTokenSource();
+        var stderrWriter = new StringWriter();
+        var code = Functional.Shell.Cli.RunAsync([.. common, "--log", $"{dir}/part.jsonl", "--out", $"{dir}/part"],
+            new CancelOn("epoch  100/300", cts), stderrWriter, cts.Token).GetAwaiter().GetResult();
+        var interrupted = new ShellRunner.Result(code, "", stderrWriter.ToString());
+        Assert.Equal(130, interrupted.ExitCode);
+        Assert.Contains("interrupted at epoch 101, batch 0; checkpoint saved to", interrupted.Stderr);
+        Assert.Contains("--resume", interrupted.Stderr);
+        Assert.True(File.ReadAllLines($"{dir}/part.jsonl").Length < File.ReadAllLines($"{dir}/full.jsonl").Length);
+        var resumed = ShellRunner.Run([.. common, "--log", $"{dir}/part.jsonl", "--out", $"{dir}/part", "--resume", $"{dir}/part/logic.safetensors"]);
+        Assert.Equal(0, resumed.ExitCode);
+        Assert.Equal(File.ReadAllText($"{dir}/full.jsonl"), File.ReadAllText($"{dir}/part.jsonl"));
+        Assert.Equal(ParamsBytes($"{dir}/full/logic.safetensors"), ParamsBytes($"{dir}/part/logic.safetensors"));
+    }
+
+    [Fact]
+    public void Resume_with_other_options_is_refused_with_one_line()
+    {
+        var dir = ShellRunner.TempDir();
+        Assert.Equal(0, ShellRunner.Run("logic", "-q", "--epochs", "5", "--out", dir).ExitCode);
+        var r = ShellRunner.Run("logic", "-q", "--epochs", "9", "--out", dir, "--gate", "or", "--resume", $"{dir}/logic.safetensors");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("error: --resume " + $"{dir}/logic.safetensors: the checkpoint was made with Gate and, this run has or", r.Stderr.Trim());
+    }
+}
