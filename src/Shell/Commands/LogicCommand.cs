@@ -45,6 +45,7 @@ internal static class LogicCommand
                 stdout.WriteLine(string.Format(inv, "epoch {0,4}/{1}  loss {2:G6}", ep.Epoch, o.Epochs, ep.Loss));
         }, cancel);
         using var final = result.Finished.State;
+        if (result.ExitCode != ExitCodes.Ok) return result.ExitCode; // the session said why; a half-trained table would mislead
         var outputs = Logic.Outputs(setup, final.Params);
         var targets = Logic.TruthTable(o.Gate);
         var correct = 0;
