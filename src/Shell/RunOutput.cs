@@ -46,6 +46,8 @@ internal sealed class RunOutput : IDisposable
             if (File.Exists(outPath)) throw new UsageException($"--out {outDir}: is a file, expected a folder");
             RequireWritable(outPath, $"--out {outDir}");
         }
+        if (logPath is not null && outPath is not null && (logPath == outPath || outPath.StartsWith(logPath + Path.DirectorySeparatorChar)))
+            throw new UsageException($"--log {log}: the same path as the --out folder");
         try
         {
             return new RunOutput(logPath, outPath);

@@ -1,0 +1,70 @@
+using Xunit;
+
+namespace Functional.Snapshots.Shell;
+
+/// <summary>
+/// Every kind of bad input, through the real entry point: exit code 2, exactly one line on stderr, no stack trace,
+/// and nothing written in --out.
+/// </summary>
+public sealed class BadInputTests
+{
+    /// <summary>Arguments; "{out}" becomes a fresh folder, "{file}" an existing regular file, "{garbage}" a corrupt checkpoint, "{dir}" an existing folder.</summary>
+    public static TheoryData<string> Cases => new()
+    {
+        "",
+        "bogus",
+        "--no-such-option",
+        "logic --no-such-option",
+        "logic --epochs 0",
+        "logic --epochs -3",
+        "logic --epochs many",
+        "logic --epochs 99999999999",
+        "logic --lr 0",
+        "logic --lr -0.1",
+        "logic --lr abc",
+        "logic --lr NaN",
+        "logic --lr Infinity",
+        "logic --hidden -1",
+        "logic --hidden two",
+        "logic --gate maybe",
+        "logic --gate",
+        "logic --seed x",
+        "logic --checkpoint-every -1",
+        "logic --log /no/such/folder/log.jsonl",
+        "logic --log {out}",
+        "logic --log {dir}",
+        "logic --log {file}/log.jsonl",
+        "logic --out {file}",
+        "logic --out /proc/functional-cannot-write-here",
+        "logic --resume /no/such/checkpoint.safetensors",
+        "logic --resume {garbage}",
+        "logic --resume {file}",
+        "logic extra-argument",
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Bad_input_gets_one_line_and_exit_code_2(string line)
+    {
+        var dir = ShellRunner.TempDir();
+        var outDir = Path.Combine(dir, "out");
+        var file = Path.Combine(dir, "a-file.txt");
+        File.WriteAllText(file, "not a folder");
+        var garbage = Path.Combine(dir, "bad.safetensors");
+        File.WriteAllBytes(garbage, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+        File.WriteAllBytes(Path.Combine(dir, "bad.optim.safetensors"), [1, 2, 3]);
+        var args = line.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(a => a.Replace("{out}", outDir).Replace("{file}", file).Replace("{garbage}", garbage).Replace("{dir}", dir)).ToList();
+        // Commands get a fresh --out unless the case sets one, so "nothing written" is checkable.
+        if (args.Count > 0 && !args.Contains("--out") && !line.StartsWith('-') && args[0] != "bogus") args.AddRange(["--out", outDir]);
+        var r = ShellRunner.Run([.. args]);
+        Assert.Equal(2, r.ExitCode);
+        var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 1, $"expected one line on stderr, got:\n{r.Stderr}");
+        Assert.StartsWith("error: ", lines[0]);
+        Assert.DoesNotContain("   at ", r.Stderr + r.Stdout);
+        Assert.False(Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any(), "something was written in --out");
+        Assert.Empty(Directory.EnumerateFiles(dir, "*.tmp", SearchOption.AllDirectories));
+        Directory.Delete(dir, recursive: true);
+    }
+}
