@@ -12,6 +12,11 @@ public static class Cli
         var root = new RootCommand("Functional: the classic first-neural-network PyTorch tutorials, run and verified on TorchSharp.");
         foreach (var command in Exercises(stdout, stderr))
             root.Subcommands.Add(command);
+        if (args.Length == 0)
+        {
+            stderr.WriteLine("error: no exercise given; run with --help to list them");
+            return ExitCodes.BadInput;
+        }
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

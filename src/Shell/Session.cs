@@ -40,6 +40,11 @@ internal static class Session
         var path = Path.GetFullPath(options.Resume);
         if (!File.Exists(path)) throw new UsageException($"--resume {options.Resume}: no such file");
         var optim = OptimizerPath(path);
+        if (!File.Exists(optim))
+        {
+            // Say what is wrong with the file itself first: a stray file is "not a checkpoint", not "missing its sibling".
+            SafeTensors.Deserialize(File.ReadAllBytes(path), Path.GetFileName(path));
+        }
         if (!File.Exists(optim)) throw new UsageException($"--resume {options.Resume}: its optimizer state {Path.GetFileName(optim)} is missing beside it");
         Restored restored;
         try
