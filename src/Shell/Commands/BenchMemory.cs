@@ -1,0 +1,59 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Functional.Training;
+using Functional.Training.Exercises;
+
+namespace Functional.Shell.Commands;
+
+/// <summary>
+/// <c>bench memory</c>: trains for many steps and samples the process's resident memory every N steps; fails (exit 1)
+/// if it grows by more than the allowed amount after the first sample (the warm-up).
+/// </summary>
+internal static class BenchMemory
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var steps = new Option<int>("--steps") { Description = "Training steps", DefaultValueFactory = _ => 100_000 };
+        var every = new Option<int>("--every") { Description = "Sample resident memory every N steps", DefaultValueFactory = _ => 10_000 };
+        var limit = new Option<double>("--max-growth-mb") { Description = "Allowed growth after warm-up, in MB", DefaultValueFactory = _ => 50 };
+        var command = new Command("memory", "Resident memory over a long logic run: must stay flat");
+        command.Options.Add(steps);
+        command.Options.Add(every);
+        command.Options.Add(limit);
+        command.SetAction((r, cancel) =>
+        {
+            var n = r.GetValue(steps);
+            var k = r.GetValue(every);
+            if (n <= 0 || k <= 0 || k > n) throw new UsageException($"--steps and --every must be positive with --every ≤ --steps, got {n} and {k}");
+            return Task.FromResult(Run(n, k, r.GetValue(limit), stdout, cancel));
+        });
+        return command;
+    }
+
+    private static int Run(int steps, int every, double maxGrowthMb, TextWriter stdout, CancellationToken cancel)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        using var setup = Logic.Prepare(new LogicOptions(Epochs: (steps + 3) / 4));
+        var samples = new List<double>();
+        var done = 0;
+        foreach (var e in Loop.Run(setup.Trainer, setup.Initial, setup.Plan, cancel))
+        {
+            if (e is StepEvent && ++done % every == 0)
+            {
+                using var self = Process.GetCurrentProcess();
+                var mb = self.WorkingSet64 / 1e6;
+                samples.Add(mb);
+                stdout.WriteLine(string.Format(inv, "step {0,8}  rss {1,8:F1} MB", done, mb));
+            }
+            if (e is Finished f) f.State.Dispose();
+            if (done >= steps && e is EpochEvent) break;
+        }
+        if (samples.Count == 0) return ExitCodes.Failure;
+        var growth = samples.Max() - samples[0];
+        var ok = growth <= maxGrowthMb;
+        stdout.WriteLine(string.Format(inv, "rss after warm-up {0:F1} MB, max {1:F1} MB, growth {2:F1} MB (limit {3:F0} MB): {4}",
+            samples[0], samples.Max(), growth, maxGrowthMb, ok ? "flat" : "GROWING"));
+        return ok ? ExitCodes.Ok : ExitCodes.Failure;
+    }
+}
