@@ -178,8 +178,10 @@ public static class Arbitraries
         o with { Dampening = 0 },
         o with { WeightDecay = 0 },
         o with { Lr = 0.1 },
-    }.Concat(Doubles(o.Momentum, 0.9, 0.01, 0.99).Select(m => o with { Momentum = m }))
+    }.Concat(NonZeroDoubles(o.Momentum, 0.9, 0.01, 0.99).Select(m => o with { Momentum = m }))
      .Concat(Doubles(o.Lr, 0.1, 0.001, 0.5).Select(lr => o with { Lr = lr }))
+     .Concat(NonZeroDoubles(o.Dampening, 0.5, 0.01, 0.99).Select(d => o with { Dampening = d }))
+     .Concat(NonZeroDoubles(o.WeightDecay, 0.01, 0.001, 0.1).Select(wd => o with { WeightDecay = wd }))
      .Where(x => x != o && Valid(x));
 
     private static Gen<Adam> Adams =>
@@ -196,6 +198,9 @@ public static class Arbitraries
         o with { Amsgrad = false }, o with { WeightDecay = 0 }, o with { Eps = 1e-8 },
         o with { Beta1 = 0.9 }, o with { Beta2 = 0.999 }, o with { Lr = 0.01 },
     }.Concat(Doubles(o.Lr, 0.01, 0.001, 0.1).Select(lr => o with { Lr = lr }))
+     .Concat(Doubles(o.Beta1, 0.9, 0, 0.99).Select(b => o with { Beta1 = b }))
+     .Concat(Doubles(o.Beta2, 0.999, 0.5, 0.9999).Select(b => o with { Beta2 = b }))
+     .Concat(NonZeroDoubles(o.WeightDecay, 0.01, 0.001, 0.1).Select(wd => o with { WeightDecay = wd }))
      .Where(x => x != o && Valid(x));
 
     public static Arbitrary<SgdCase> SgdCase() => Arb.From(
@@ -272,6 +277,10 @@ public static class Arbitraries
     /// <summary>Simpler doubles in [lo, hi]: the preferred value, then x rounded to 1 and 2 decimals.</summary>
     public static IEnumerable<double> Doubles(double x, double preferred, double lo, double hi) =>
         new[] { preferred, Math.Round(x, 1), Math.Round(x, 2) }.Where(v => v != x && v >= lo && v <= hi).Distinct();
+
+    /// <summary>As <see cref="Doubles"/>, but nothing for 0 (an option that is off): turning it off is its own candidate, and 0 → preferred → 0 would cycle.</summary>
+    public static IEnumerable<double> NonZeroDoubles(double x, double preferred, double lo, double hi) =>
+        x == 0 ? [] : Doubles(x, preferred, lo, hi);
 
     /// <summary>All candidates of all shrink strategies, in order (earlier strategies are tried first), without the value itself.</summary>
     private static IEnumerable<T> Shrink<T>(T value, params IEnumerable<T>[] strategies) where T : notnull =>
