@@ -1,0 +1,31 @@
+using FsCheck.Xunit;
+using Functional.Properties.Support;
+
+// Every [Property] in this assembly: at least 100 cases, the shared Arbitraries, and FSCHECK_REPLAY/FSCHECK_MAXTEST honoured.
+[assembly: PropertyDefaults]
+
+namespace Functional.Properties.Support;
+
+/// <summary>
+/// Assembly-wide FsCheck configuration. A plain <c>[Property]</c> picks it up; a setting given on the method wins.
+/// <list type="bullet">
+/// <item><c>FSCHECK_REPLAY="seed,gamma"</c> (or <c>"seed,gamma,size"</c>, the numbers a failure prints) replays that run
+/// for every property; filter to the failing one with <c>--filter</c>.</item>
+/// <item><c>FSCHECK_MAXTEST=N</c> runs N cases per property instead of 100 (e.g. a longer soak).</item>
+/// </list>
+/// FsCheck reads this attribute's configuration through reflection on the constructed instance, so setting the
+/// inherited properties in the constructor is enough. No Parallelism: TorchSharp's DisposeScopes are thread-local.
+/// </summary>
+[AttributeUsage(AttributeTargets.Assembly)]
+public sealed class PropertyDefaultsAttribute : PropertiesAttribute
+{
+    public const int DefaultMaxTest = 100;
+
+    public PropertyDefaultsAttribute()
+    {
+        MaxTest = Environment.GetEnvironmentVariable("FSCHECK_MAXTEST") is { Length: > 0 } n ? int.Parse(n) : DefaultMaxTest;
+        Arbitrary = [typeof(Arbitraries)];
+        if (Environment.GetEnvironmentVariable("FSCHECK_REPLAY") is { Length: > 0 } replay)
+            Replay = replay;
+    }
+}
