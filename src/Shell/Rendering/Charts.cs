@@ -9,6 +9,26 @@ internal sealed record Series(string Label, double[] X, double[] Y)
     public bool Points { get; init; }
     /// <summary>Colour as a hex string (e.g. <c>#1f77b4</c>); null picks the next palette colour.</summary>
     public string? Color { get; init; }
+    /// <summary>Marker shape for point series (null: filled circle).</summary>
+    public MarkerShape? Marker { get; init; }
+    /// <summary>Marker size for point series (default 4).</summary>
+    public float MarkerSize { get; init; } = 4;
+    /// <summary>Line width for line series (default 2).</summary>
+    public float LineWidth { get; init; } = 2;
+    /// <summary>Dashed line (line series only).</summary>
+    public bool Dashed { get; init; }
+}
+
+/// <summary>
+/// A function of two variables sampled on a regular grid: <c>Values[i, j]</c> is its value at
+/// (<c>XMin + j·(XMax−XMin)/(columns−1)</c>, <c>YMin + i·(YMax−YMin)/(rows−1)</c>), i.e. row 0 is the bottom.
+/// </summary>
+internal sealed record Grid(double[,] Values, double XMin, double XMax, double YMin, double YMax)
+{
+    /// <summary>The x coordinate of column <paramref name="j"/>.</summary>
+    public double X(int j) => XMin + j * (XMax - XMin) / (Values.GetLength(1) - 1);
+    /// <summary>The y coordinate of row <paramref name="i"/>.</summary>
+    public double Y(int i) => YMin + i * (YMax - YMin) / (Values.GetLength(0) - 1);
 }
 
 /// <summary>
@@ -20,13 +40,16 @@ internal static class Charts
     public const int Width = 900;
     public const int Height = 560;
 
-    /// <summary>A chart of lines and/or points. With <paramref name="logY"/> the y axis is log10 (non-positive values are dropped).</summary>
-    public static void Save(string path, string title, string xLabel, string yLabel, IEnumerable<Series> series, bool logY = false)
+    /// <summary>
+    /// A chart of lines and/or points. With <paramref name="logY"/> the y axis is log10 (non-positive values are dropped).
+    /// The legend goes to <paramref name="legend"/> (default upper right).
+    /// </summary>
+    public static void Save(string path, string title, string xLabel, string yLabel, IEnumerable<Series> series, bool logY = false, Alignment? legend = null)
     {
         var plot = New(title, xLabel, yLabel);
         foreach (var s in series) Add(plot, s, logY);
         if (logY) UseLogTicks(plot.Axes.Left);
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(legend ?? Alignment.UpperRight);
         SavePng(plot, path);
     }
 
@@ -50,13 +73,50 @@ internal static class Charts
         if (s.Points)
         {
             scatter.LineWidth = 0;
-            scatter.MarkerSize = 4;
+            scatter.MarkerSize = s.MarkerSize;
+            if (s.Marker is { } shape) scatter.MarkerShape = shape;
         }
         else
         {
             scatter.MarkerSize = 0;
-            scatter.LineWidth = 2;
+            scatter.LineWidth = s.LineWidth;
+            if (s.Dashed) scatter.LinePattern = LinePattern.Dashed;
         }
+    }
+
+    /// <summary>
+    /// A decision map: <paramref name="probability"/> (values in [0, 1]) as a background heatmap, its 0.5 contour as the
+    /// decision boundary, and <paramref name="points"/> on top.
+    /// </summary>
+    public static void SaveDecisionMap(string path, string title, string xLabel, string yLabel, Grid probability, IEnumerable<Series> points)
+    {
+        var plot = New(title, xLabel, yLabel);
+        var rows = probability.Values.GetLength(0);
+        var columns = probability.Values.GetLength(1);
+        // ScottPlot draws row 0 of a heatmap at the top; the grid's row 0 is the bottom.
+        var flipped = new double[rows, columns];
+        for (var i = 0; i < rows; i++)
+            for (var j = 0; j < columns; j++)
+                flipped[rows - 1 - i, j] = probability.Values[i, j];
+        var heatmap = plot.Add.Heatmap(flipped);
+        heatmap.Colormap = new ScottPlot.Colormaps.Custom([ScottPlot.Color.FromHex("#fde0c5"), ScottPlot.Color.FromHex("#c6dbef")]);
+        heatmap.ManualRange = new ScottPlot.Range(0, 1);
+        var cellW = (probability.XMax - probability.XMin) / (columns - 1);
+        var cellH = (probability.YMax - probability.YMin) / (rows - 1);
+        heatmap.Extent = new CoordinateRect(probability.XMin - cellW / 2, probability.XMax + cellW / 2, probability.YMin - cellH / 2, probability.YMax + cellH / 2);
+        var coordinates = new Coordinates3d[columns, rows];
+        for (var i = 0; i < rows; i++)
+            for (var j = 0; j < columns; j++)
+                coordinates[j, i] = new Coordinates3d(probability.X(j), probability.Y(i), probability.Values[i, j]);
+        var contour = plot.Add.ContourLines(coordinates);
+        contour.ContourLineLevels = [0.5];
+        contour.LineColor = Colors.Black;
+        contour.LineWidth = 2;
+        contour.LabelStyle.IsVisible = false;
+        foreach (var s in points) Add(plot, s);
+        plot.Axes.SetLimits(probability.XMin, probability.XMax, probability.YMin, probability.YMax);
+        plot.ShowLegend(Alignment.UpperRight);
+        SavePng(plot, path);
     }
 
     /// <summary>Writes <paramref name="plot"/> as a PNG, atomically.</summary>
