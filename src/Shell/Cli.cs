@@ -48,6 +48,8 @@ public static class Cli
     {
         yield return LogicCommand.Create(stdout, stderr);
         yield return RegressionCommand.Create(stdout, stderr);
+        yield return PerceptronCommand.Create(stdout, stderr);
+        yield return BlobsCommand.Create(stdout, stderr);
     }
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();

@@ -104,19 +104,45 @@ internal static class Charts
         var cellW = (probability.XMax - probability.XMin) / (columns - 1);
         var cellH = (probability.YMax - probability.YMin) / (rows - 1);
         heatmap.Extent = new CoordinateRect(probability.XMin - cellW / 2, probability.XMax + cellW / 2, probability.YMin - cellH / 2, probability.YMax + cellH / 2);
-        var coordinates = new Coordinates3d[columns, rows];
-        for (var i = 0; i < rows; i++)
-            for (var j = 0; j < columns; j++)
-                coordinates[j, i] = new Coordinates3d(probability.X(j), probability.Y(i), probability.Values[i, j]);
-        var contour = plot.Add.ContourLines(coordinates);
-        contour.ContourLineLevels = [0.5];
-        contour.LineColor = Colors.Black;
-        contour.LineWidth = 2;
-        contour.LabelStyle.IsVisible = false;
+        // ScottPlot's own contour lines come out as cell-edge staircases: trace the level with marching squares instead.
+        foreach (var (a, b) in Contour(probability, 0.5))
+        {
+            var line = plot.Add.Line(a.X, a.Y, b.X, b.Y);
+            line.Color = Colors.Black;
+            line.LineWidth = 2;
+            line.MarkerSize = 0;
+        }
         foreach (var s in points) Add(plot, s);
         plot.Axes.SetLimits(probability.XMin, probability.XMax, probability.YMin, probability.YMax);
         plot.ShowLegend(Alignment.UpperRight);
         SavePng(plot, path);
+    }
+
+    /// <summary>
+    /// The segments where <paramref name="grid"/> crosses <paramref name="level"/> (marching squares with linear
+    /// interpolation along cell edges; a saddle cell pairs its crossings in edge order).
+    /// </summary>
+    public static IEnumerable<(Coordinates A, Coordinates B)> Contour(Grid grid, double level)
+    {
+        var v = grid.Values;
+        for (var i = 0; i + 1 < v.GetLength(0); i++)
+            for (var j = 0; j + 1 < v.GetLength(1); j++)
+            {
+                // corners counter-clockwise from bottom left; edge k joins corner k and corner k+1
+                (int I, int J)[] corners = [(i, j), (i, j + 1), (i + 1, j + 1), (i + 1, j)];
+                var crossings = new List<Coordinates>(4);
+                for (var k = 0; k < 4; k++)
+                {
+                    var (i0, j0) = corners[k];
+                    var (i1, j1) = corners[(k + 1) % 4];
+                    var (a, b) = (v[i0, j0] - level, v[i1, j1] - level);
+                    if (a < 0 == b < 0 || a == b) continue;
+                    var t = a / (a - b);
+                    crossings.Add(new Coordinates(grid.X(j0) + t * (grid.X(j1) - grid.X(j0)), grid.Y(i0) + t * (grid.Y(i1) - grid.Y(i0))));
+                }
+                for (var k = 0; k + 1 < crossings.Count; k += 2)
+                    yield return (crossings[k], crossings[k + 1]);
+            }
     }
 
     /// <summary>Writes <paramref name="plot"/> as a PNG, atomically.</summary>
