@@ -66,6 +66,9 @@ internal static class BlobsCommand
         stdout.WriteLine(string.Format(Inv, "accuracy: train {0:P0} ({1}/{2}), test {3:P0} ({4}/{5}); test loss {6:F4} → {7:F4}",
             trainAfter.Accuracy, Math.Round(trainAfter.Accuracy!.Value * o.Samples), o.Samples,
             after.Accuracy, Math.Round(after.Accuracy!.Value * o.TestSamples), o.TestSamples, before.Loss, after.Loss));
+        if (!o.SameCenters)
+            stdout.WriteLine("note: as in the tutorial, the test points are a second make_blobs draw with its own random centers, so the test set's "
+                             + "cluster 0 is not where training's was and test accuracy is mostly luck; --same-centers draws them around the training clusters");
 
         var plots = Plot(setup, final, train, test, output.OutDir!, o);
         stdout.WriteLine($"plots: {string.Join(", ", plots)}");

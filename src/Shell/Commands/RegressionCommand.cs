@@ -25,11 +25,11 @@ internal static class RegressionCommand
         var hidden = new Option<int>("--hidden") { Description = "Hidden width", DefaultValueFactory = _ => defaults.Hidden };
         var activation = new Option<string>("--activation") { Description = "Hidden activation: relu|sigmoid|tanh|elu|identity", DefaultValueFactory = _ => defaults.Activation };
         var optimizer = new Option<string>("--optimizer") { Description = "adam|sgd", DefaultValueFactory = _ => defaults.Optimizer };
-        var split = new Option<double?>("--split") { Description = "Train on this first fraction of the points and validate on the rest every epoch (e.g. 0.8)" };
+        var split = new Option<double>("--split") { Description = "Train on this first fraction of the points and validate on the rest every epoch (e.g. 0.8)" };
         var splitMode = new Option<string>("--split-mode") { Description = "sequential (the tutorial's: the test part is extrapolation) or random", DefaultValueFactory = _ => "sequential" };
         var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay of the optimizer (the tutorial compares 1e-3 against none)", DefaultValueFactory = _ => defaults.WeightDecay };
-        var batchSize = new Option<int?>("--batch-size") { Description = "Mini-batches of this size, shuffled every epoch (default: full batch)" };
-        var compare = new Option<double?>("--compare-weight-decay") { Description = "Also train with this weight decay and overlay both validation losses (implies --split 0.8 unless given)" };
+        var batchSize = new Option<int>("--batch-size") { Description = "Mini-batches of this size, shuffled every epoch (default: full batch)" };
+        var compare = new Option<double>("--compare-weight-decay") { Description = "Also train with this weight decay and overlay both validation losses (implies --split 0.8 unless given)" };
         var command = new Command("regression", "Fit y = sin(cos(x²)) + noise with a 1-20-1 ELU network and Adam; --split shows overfitting, --weight-decay its cure");
         common.AddTo(command);
         foreach (var o in new Option[] { preset, points, hidden, activation, optimizer, split, splitMode, weightDecay, batchSize, compare })
@@ -49,7 +49,7 @@ internal static class RegressionCommand
             if (Given(splitMode)) o = o with { SplitMode = ParseSplitMode(r.GetValue(splitMode)!) };
             if (Given(weightDecay)) o = o with { WeightDecay = r.GetValue(weightDecay) };
             if (Given(batchSize)) o = o with { BatchSize = r.GetValue(batchSize) };
-            var compareWith = r.GetValue(compare);
+            double? compareWith = Given(compare) ? r.GetValue(compare) : null;
             if (compareWith is { } c)
             {
                 if (!(c >= 0) || double.IsInfinity(c)) throw new ArgumentException($"--compare-weight-decay must be a number ≥ 0, got {c}");
@@ -195,7 +195,7 @@ internal static class RegressionCommand
         if (traces.Count > 1)
         {
             var compare = traces.Select((t, i) => new Series($"validation loss, weight decay {t.Options.WeightDecay.ToString(Inv)}", Epochs(t.Val.Count), [.. t.Val]) { Color = valColors[i % 2] });
-            written.Add(Save(dir, "weight-decay.png", p => Charts.Save(p, $"Validation loss with and without weight decay ({seed})", "epoch", "validation MSE (log scale)", compare, logY: true)));
+            written.Add(Save(dir, "weight-decay.png", p => Charts.Save(p, $"Validation loss with and without weight decay ({seed})", "epoch", "validation MSE (log scale)", compare, logY: true, legend: ScottPlot.Alignment.LowerRight)));
         }
         return written;
     }

@@ -47,8 +47,14 @@ internal static class Charts
     public static void Save(string path, string title, string xLabel, string yLabel, IEnumerable<Series> series, bool logY = false, Alignment? legend = null)
     {
         var plot = New(title, xLabel, yLabel);
-        foreach (var s in series) Add(plot, s, logY);
-        if (logY) UseLogTicks(plot.Axes.Left);
+        var list = series.ToList();
+        foreach (var s in list) Add(plot, s, logY);
+        if (logY)
+        {
+            var logs = list.SelectMany(s => s.Y).Where(v => v > 0 && double.IsFinite(v)).Select(Math.Log10).ToList();
+            if (logs.Count > 0 && logs.Max() - logs.Min() < 2) UseNarrowLogTicks(plot.Axes.Left, logs.Min(), logs.Max());
+            else UseLogTicks(plot.Axes.Left);
+        }
         plot.ShowLegend(legend ?? Alignment.UpperRight);
         SavePng(plot, path);
     }
@@ -159,6 +165,19 @@ internal static class Charts
         {
             if (File.Exists(temp)) File.Delete(temp);
         }
+    }
+
+    /// <summary>
+    /// Labels a log10-transformed axis spanning less than two decades (from <paramref name="lo"/> to <paramref name="hi"/>,
+    /// in log10 units) at 1, 2 and 5 times the powers of ten, where powers of ten alone would leave it bare.
+    /// </summary>
+    public static void UseNarrowLogTicks(IAxis axis, double lo, double hi)
+    {
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        for (var k = (int)Math.Floor(lo) - 1; k <= (int)Math.Ceiling(hi) + 1; k++)
+            foreach (var m in new[] { 1.0, 2.0, 5.0 })
+                ticks.AddMajor(Math.Log10(m) + k, (m * Math.Pow(10, k)).ToString("G3", System.Globalization.CultureInfo.InvariantCulture));
+        axis.TickGenerator = ticks;
     }
 
     /// <summary>Labels a log10-transformed axis with powers of ten and log-spaced minor ticks.</summary>
