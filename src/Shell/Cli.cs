@@ -52,6 +52,9 @@ public static class Cli
     private static IEnumerable<Command> Exercises(TextWriter stdout, TextWriter stderr)
     {
         yield return LogicCommand.Create(stdout, stderr);
+        yield return RegressionCommand.Create(stdout, stderr);
+        yield return PerceptronCommand.Create(stdout, stderr);
+        yield return BlobsCommand.Create(stdout, stderr);
         var bench = new Command("bench", "Benchmarks: throughput and memory, measured as ratios in one process");
         bench.Subcommands.Add(BenchMemory.Create(stdout, stderr));
         yield return bench;

@@ -9,6 +9,26 @@ internal sealed record Series(string Label, double[] X, double[] Y)
     public bool Points { get; init; }
     /// <summary>Colour as a hex string (e.g. <c>#1f77b4</c>); null picks the next palette colour.</summary>
     public string? Color { get; init; }
+    /// <summary>Marker shape for point series (null: filled circle).</summary>
+    public MarkerShape? Marker { get; init; }
+    /// <summary>Marker size for point series (default 4).</summary>
+    public float MarkerSize { get; init; } = 4;
+    /// <summary>Line width for line series (default 2).</summary>
+    public float LineWidth { get; init; } = 2;
+    /// <summary>Dashed line (line series only).</summary>
+    public bool Dashed { get; init; }
+}
+
+/// <summary>
+/// A function of two variables sampled on a regular grid: <c>Values[i, j]</c> is its value at
+/// (<c>XMin + j·(XMax−XMin)/(columns−1)</c>, <c>YMin + i·(YMax−YMin)/(rows−1)</c>), i.e. row 0 is the bottom.
+/// </summary>
+internal sealed record Grid(double[,] Values, double XMin, double XMax, double YMin, double YMax)
+{
+    /// <summary>The x coordinate of column <paramref name="j"/>.</summary>
+    public double X(int j) => XMin + j * (XMax - XMin) / (Values.GetLength(1) - 1);
+    /// <summary>The y coordinate of row <paramref name="i"/>.</summary>
+    public double Y(int i) => YMin + i * (YMax - YMin) / (Values.GetLength(0) - 1);
 }
 
 /// <summary>
@@ -20,13 +40,22 @@ internal static class Charts
     public const int Width = 900;
     public const int Height = 560;
 
-    /// <summary>A chart of lines and/or points. With <paramref name="logY"/> the y axis is log10 (non-positive values are dropped).</summary>
-    public static void Save(string path, string title, string xLabel, string yLabel, IEnumerable<Series> series, bool logY = false)
+    /// <summary>
+    /// A chart of lines and/or points. With <paramref name="logY"/> the y axis is log10 (non-positive values are dropped).
+    /// The legend goes to <paramref name="legend"/> (default upper right).
+    /// </summary>
+    public static void Save(string path, string title, string xLabel, string yLabel, IEnumerable<Series> series, bool logY = false, Alignment? legend = null)
     {
         var plot = New(title, xLabel, yLabel);
-        foreach (var s in series) Add(plot, s, logY);
-        if (logY) UseLogTicks(plot.Axes.Left);
-        plot.ShowLegend(Alignment.UpperRight);
+        var list = series.ToList();
+        foreach (var s in list) Add(plot, s, logY);
+        if (logY)
+        {
+            var logs = list.SelectMany(s => s.Y).Where(v => v > 0 && double.IsFinite(v)).Select(Math.Log10).ToList();
+            if (logs.Count > 0 && logs.Max() - logs.Min() < 2) UseNarrowLogTicks(plot.Axes.Left, logs.Min(), logs.Max());
+            else UseLogTicks(plot.Axes.Left);
+        }
+        plot.ShowLegend(legend ?? Alignment.UpperRight);
         SavePng(plot, path);
     }
 
@@ -50,13 +79,76 @@ internal static class Charts
         if (s.Points)
         {
             scatter.LineWidth = 0;
-            scatter.MarkerSize = 4;
+            scatter.MarkerSize = s.MarkerSize;
+            if (s.Marker is { } shape) scatter.MarkerShape = shape;
         }
         else
         {
             scatter.MarkerSize = 0;
-            scatter.LineWidth = 2;
+            scatter.LineWidth = s.LineWidth;
+            if (s.Dashed) scatter.LinePattern = LinePattern.Dashed;
         }
+    }
+
+    /// <summary>
+    /// A decision map: <paramref name="probability"/> (values in [0, 1]) as a background heatmap, its 0.5 contour as the
+    /// decision boundary, and <paramref name="points"/> on top.
+    /// </summary>
+    public static void SaveDecisionMap(string path, string title, string xLabel, string yLabel, Grid probability, IEnumerable<Series> points)
+    {
+        var plot = New(title, xLabel, yLabel);
+        var rows = probability.Values.GetLength(0);
+        var columns = probability.Values.GetLength(1);
+        // ScottPlot draws row 0 of a heatmap at the top; the grid's row 0 is the bottom.
+        var flipped = new double[rows, columns];
+        for (var i = 0; i < rows; i++)
+            for (var j = 0; j < columns; j++)
+                flipped[rows - 1 - i, j] = probability.Values[i, j];
+        var heatmap = plot.Add.Heatmap(flipped);
+        heatmap.Colormap = new ScottPlot.Colormaps.Custom([ScottPlot.Color.FromHex("#fde0c5"), ScottPlot.Color.FromHex("#c6dbef")]);
+        heatmap.ManualRange = new ScottPlot.Range(0, 1);
+        var cellW = (probability.XMax - probability.XMin) / (columns - 1);
+        var cellH = (probability.YMax - probability.YMin) / (rows - 1);
+        heatmap.Extent = new CoordinateRect(probability.XMin - cellW / 2, probability.XMax + cellW / 2, probability.YMin - cellH / 2, probability.YMax + cellH / 2);
+        // ScottPlot's own contour lines come out as cell-edge staircases: trace the level with marching squares instead.
+        foreach (var (a, b) in Contour(probability, 0.5))
+        {
+            var line = plot.Add.Line(a.X, a.Y, b.X, b.Y);
+            line.Color = Colors.Black;
+            line.LineWidth = 2;
+            line.MarkerSize = 0;
+        }
+        foreach (var s in points) Add(plot, s);
+        plot.Axes.SetLimits(probability.XMin, probability.XMax, probability.YMin, probability.YMax);
+        plot.ShowLegend(Alignment.UpperRight);
+        SavePng(plot, path);
+    }
+
+    /// <summary>
+    /// The segments where <paramref name="grid"/> crosses <paramref name="level"/> (marching squares with linear
+    /// interpolation along cell edges; a saddle cell pairs its crossings in edge order).
+    /// </summary>
+    public static IEnumerable<(Coordinates A, Coordinates B)> Contour(Grid grid, double level)
+    {
+        var v = grid.Values;
+        for (var i = 0; i + 1 < v.GetLength(0); i++)
+            for (var j = 0; j + 1 < v.GetLength(1); j++)
+            {
+                // corners counter-clockwise from bottom left; edge k joins corner k and corner k+1
+                (int I, int J)[] corners = [(i, j), (i, j + 1), (i + 1, j + 1), (i + 1, j)];
+                var crossings = new List<Coordinates>(4);
+                for (var k = 0; k < 4; k++)
+                {
+                    var (i0, j0) = corners[k];
+                    var (i1, j1) = corners[(k + 1) % 4];
+                    var (a, b) = (v[i0, j0] - level, v[i1, j1] - level);
+                    if (a < 0 == b < 0 || a == b) continue;
+                    var t = a / (a - b);
+                    crossings.Add(new Coordinates(grid.X(j0) + t * (grid.X(j1) - grid.X(j0)), grid.Y(i0) + t * (grid.Y(i1) - grid.Y(i0))));
+                }
+                for (var k = 0; k + 1 < crossings.Count; k += 2)
+                    yield return (crossings[k], crossings[k + 1]);
+            }
     }
 
     /// <summary>Writes <paramref name="plot"/> as a PNG, atomically.</summary>
@@ -73,6 +165,19 @@ internal static class Charts
         {
             if (File.Exists(temp)) File.Delete(temp);
         }
+    }
+
+    /// <summary>
+    /// Labels a log10-transformed axis spanning less than two decades (from <paramref name="lo"/> to <paramref name="hi"/>,
+    /// in log10 units) at 1, 2 and 5 times the powers of ten, where powers of ten alone would leave it bare.
+    /// </summary>
+    public static void UseNarrowLogTicks(IAxis axis, double lo, double hi)
+    {
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        for (var k = (int)Math.Floor(lo) - 1; k <= (int)Math.Ceiling(hi) + 1; k++)
+            foreach (var m in new[] { 1.0, 2.0, 5.0 })
+                ticks.AddMajor(Math.Log10(m) + k, (m * Math.Pow(10, k)).ToString("G3", System.Globalization.CultureInfo.InvariantCulture));
+        axis.TickGenerator = ticks;
     }
 
     /// <summary>Labels a log10-transformed axis with powers of ten and log-spaced minor ticks.</summary>

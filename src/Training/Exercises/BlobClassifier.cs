@@ -1,0 +1,109 @@
+using TorchSharp;
+using Functional.Model;
+using Functional.Training.Data;
+using Functional.Training.Optimizers;
+using static TorchSharp.torch;
+
+namespace Functional.Training.Exercises;
+
+/// <summary>Options of the blob classifier; defaults are the tutorial's.</summary>
+/// <param name="Samples">Training points (40).</param>
+/// <param name="TestSamples">Test points (10).</param>
+/// <param name="Hidden">Hidden width of Feedforward(2, Hidden) (10).</param>
+/// <param name="Lr">SGD learning rate (0.01).</param>
+/// <param name="Epochs">Full-batch epochs (50).</param>
+/// <param name="Centers">Clusters per draw (make_blobs' default 3); label 0 is cluster 0, label 1 the rest.</param>
+/// <param name="ClusterStd">Standard deviation of each cluster (1.5).</param>
+/// <param name="SameCenters">
+/// Draw the test points around the training centers. The tutorial calls make_blobs twice with no random_state, so its
+/// test clusters sit at new random centers: false (the tutorial's way) by default.
+/// </param>
+/// <param name="Seed">Seed of the data and the weights.</param>
+public sealed record BlobClassifierOptions(
+    int Samples = 40, int TestSamples = 10, int Hidden = 10, double Lr = 0.01, int Epochs = 50, int Centers = 3,
+    double ClusterStd = 1.5, bool SameCenters = false, long Seed = 1)
+{
+    /// <summary>Throws <see cref="ArgumentException"/> with a one-line message for any out-of-range option.</summary>
+    public BlobClassifierOptions Validate()
+    {
+        if (Samples <= 0) throw new ArgumentException($"--samples must be positive, got {Samples}");
+        if (TestSamples <= 0) throw new ArgumentException($"--test-samples must be positive, got {TestSamples}");
+        if (Hidden <= 0) throw new ArgumentException($"--hidden must be positive, got {Hidden}");
+        if (!(Lr > 0) || double.IsInfinity(Lr)) throw new ArgumentException($"--lr must be a positive number, got {Lr}");
+        if (Epochs <= 0) throw new ArgumentException($"--epochs must be positive, got {Epochs}");
+        if (Centers < 2) throw new ArgumentException($"--centers must be at least 2 (cluster 0 against the rest), got {Centers}");
+        if (!(ClusterStd >= 0) || double.IsInfinity(ClusterStd)) throw new ArgumentException($"--cluster-std must be a number ≥ 0, got {ClusterStd}");
+        return this;
+    }
+}
+
+/// <summary>
+/// A prepared blob-classifier run: trainer, initial state, plan (full batch; test loss and accuracy evaluated each
+/// epoch), and the data: points [n, 2], labels [n] (0 or 1, float32) and clusters for both parts. Dispose frees the data.
+/// </summary>
+public sealed record BlobClassifierSetup(Trainer Trainer, TrainState Initial, RunPlan Plan, BlobData Train, Tensor TrainLabels, BlobData Test, Tensor TestLabels) : IDisposable
+{
+    /// <summary>Frees the data tensors.</summary>
+    public void Dispose()
+    {
+        Train.Dispose();
+        TrainLabels.Dispose();
+        Test.Dispose();
+        TestLabels.Dispose();
+    }
+}
+
+/// <summary>
+/// The tutorial's binary classifier: make_blobs(40, 2 features, 3 centers, std 1.5) for training and a second,
+/// independent make_blobs(10) for testing; label = cluster 0 against the rest; Feedforward(2, 10): fc1 → ReLU → fc2 →
+/// sigmoid, output squeezed; BCE; SGD lr 0.01; 50 full-batch epochs. Draw order: train blobs, test blobs, fc1, fc2.
+/// </summary>
+public static class BlobClassifier
+{
+    /// <summary>Feedforward(2, hidden): Linear(2, hidden) (fc1) → ReLU → Linear(hidden, 1) (fc2) → sigmoid, squeezed to [batch].</summary>
+    public static MlpSpec Spec(int hidden) =>
+        new MlpSpec(2, [hidden], 1, new Activation.Relu(), new Activation.Sigmoid()) { SqueezeOutput = true, LayerNames = ["fc1", "fc2"] };
+
+    /// <summary>Builds the run: both blob draws, then the weights, then the plan.</summary>
+    public static BlobClassifierSetup Prepare(BlobClassifierOptions options)
+    {
+        var o = options.Validate();
+        var trainer = new Trainer(Spec(o.Hidden), new Loss.Bce(), new Sgd(o.Lr).Validate());
+        var rng = Rng.Seed(o.Seed);
+        var (train, afterTrain) = Blobs.Make(o.Samples, rng, centers: o.Centers, clusterStd: o.ClusterStd);
+        BlobData test;
+        if (o.SameCenters)
+        {
+            // The same generator as make_blobs, but around the training centers.
+            (test, rng) = Blobs.Around(train.Centers, o.TestSamples, afterTrain, o.ClusterStd);
+        }
+        else (test, rng) = Blobs.Make(o.TestSamples, afterTrain, centers: o.Centers, clusterStd: o.ClusterStd);
+        var trainLabels = Blobs.ZeroVersusRest(train.Cluster);
+        var testLabels = Blobs.ZeroVersusRest(test.Cluster);
+        var (p, afterInit) = Init.Initialize(trainer.Spec, rng);
+        var plan = new RunPlan(o.Epochs, (_, r) => Batching.FullBatch(train.Points, trainLabels, r))
+        {
+            Evaluate = q => Evaluate(trainer, q, test.Points, testLabels),
+        };
+        return new BlobClassifierSetup(trainer, trainer.Start(p, afterInit), plan, train, trainLabels, test, testLabels);
+    }
+
+    /// <summary>BCE loss and accuracy (output ≥ 0.5 means label 1) of the params on the given points, without autograd.</summary>
+    public static Evaluation Evaluate(Trainer trainer, Params p, Tensor points, Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var output = Mlp.Forward(trainer.Spec, p, points);
+        var loss = trainer.Loss.Compute(output, labels).ToScalar().ToDouble();
+        var accuracy = output.ge(0.5).to(ScalarType.Float32).eq(labels).to(ScalarType.Float64).mean().ToScalar().ToDouble();
+        return new Evaluation(loss, accuracy);
+    }
+
+    /// <summary>The probability of label 1 at each of <paramref name="points"/> ([n, 2]), as [n].</summary>
+    public static float[] Probability(Trainer trainer, Params p, Tensor points)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        return Mlp.Forward(trainer.Spec, p, points).reshape(-1).data<float>().ToArray();
+    }
+}

@@ -1,0 +1,170 @@
+using TorchSharp;
+using Functional.Model;
+using Functional.Training.Data;
+using Functional.Training.Optimizers;
+using static TorchSharp.torch;
+
+namespace Functional.Training.Exercises;
+
+/// <summary>
+/// Options of the curve-fitting exercise; the defaults are the tutorial's first run (<see cref="Regression.Presets"/>
+/// "fit"): 1000 points, 1 → 20 → 1 with ELU, MSE, Adam lr 0.01, 10000 full-batch epochs, no split, no weight decay.
+/// </summary>
+/// <param name="Points">Number of points on x = linspace(−3, 3, Points); at least 2.</param>
+/// <param name="Hidden">Hidden width.</param>
+/// <param name="Activation">Hidden activation name (see <see cref="Model.Activation.Names"/>).</param>
+/// <param name="Optimizer"><c>adam</c> or <c>sgd</c>.</param>
+/// <param name="Lr">Learning rate.</param>
+/// <param name="Epochs">Passes over the training points.</param>
+/// <param name="Split">Train fraction in (0, 1), or null to train on every point with no validation.</param>
+/// <param name="SplitMode">How the split is made: the tutorial's sequential one (the test part is extrapolation) or random.</param>
+/// <param name="WeightDecay">L2 weight decay of the optimizer (≥ 0; torch.optim's <c>weight_decay</c>).</param>
+/// <param name="BatchSize">Mini-batch size with a fresh shuffle every epoch, or null for full batch.</param>
+/// <param name="Seed">Seed (as <c>torch.manual_seed</c>).</param>
+public sealed record RegressionOptions(
+    int Points = 1000, int Hidden = 20, string Activation = "elu", string Optimizer = "adam", double Lr = 0.01,
+    int Epochs = 10000, double? Split = null, SplitMode SplitMode = SplitMode.Sequential, double WeightDecay = 0,
+    int? BatchSize = null, long Seed = 1)
+{
+    /// <summary>Standard deviation of the noise added to the curve (the tutorial's 0.1).</summary>
+    public const double Noise = 0.1;
+
+    /// <summary>Throws <see cref="ArgumentException"/> with a one-line message for any out-of-range option.</summary>
+    public RegressionOptions Validate()
+    {
+        if (Points < 2) throw new ArgumentException($"--points must be at least 2, got {Points}");
+        if (Hidden <= 0) throw new ArgumentException($"--hidden must be positive, got {Hidden}");
+        if (!Model.Activation.Names.Contains(Activation.ToLowerInvariant()) || Activation.Equals("logsoftmax", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"unknown activation '{Activation}' (expected one of: relu, sigmoid, tanh, elu, identity)");
+        if (!Regression.Optimizers.Contains(Optimizer)) throw new ArgumentException($"unknown optimizer '{Optimizer}' (expected one of: {string.Join(", ", Regression.Optimizers)})");
+        if (!(Lr > 0) || double.IsInfinity(Lr)) throw new ArgumentException($"--lr must be a positive number, got {Lr}");
+        if (Epochs <= 0) throw new ArgumentException($"--epochs must be positive, got {Epochs}");
+        if (Split is { } f)
+        {
+            if (!(f > 0 && f < 1)) throw new ArgumentException($"--split must be a fraction between 0 and 1 (exclusive), got {f}");
+            var train = (long)Math.Round(Points * f);
+            if (train < 1 || train >= Points)
+                throw new ArgumentException($"--split {f} of {Points} points leaves an empty train or test part");
+        }
+        if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) throw new ArgumentException($"--weight-decay must be a number ≥ 0, got {WeightDecay}");
+        if (BatchSize is { } b && b <= 0) throw new ArgumentException($"--batch-size must be positive, got {b}");
+        return this;
+    }
+}
+
+/// <summary>
+/// A prepared curve fit: the trainer, the initial state, the plan, and the data: all points in x order ([n, 1]), and the
+/// train and test parts (the test part is null without a split). Dispose frees the data tensors; the initial state
+/// belongs to whoever runs it.
+/// </summary>
+public sealed record RegressionSetup(
+    Trainer Trainer, TrainState Initial, RunPlan Plan, Tensor X, Tensor Y, Tensor XTrain, Tensor YTrain, Tensor? XTest, Tensor? YTest) : IDisposable
+{
+    /// <summary>Frees the data tensors.</summary>
+    public void Dispose()
+    {
+        foreach (var t in new[] { X, Y, XTrain, YTrain, XTest, YTest }) t?.Dispose();
+    }
+}
+
+/// <summary>
+/// The curve-fitting tutorials: y = sin(cos(x²)) + 0.1·N(0,1) on x = linspace(−3, 3, n), fitted by nn.Sequential(Linear(1,H),
+/// act, Linear(H,1)) with MSE. Draw order: the noise, then the layers (weight before bias), then (random split only) the
+/// split permutation, then the per-epoch shuffles — so a full-batch run under seed S equals the tutorial under
+/// <c>torch.manual_seed(S)</c>, and sequential and random splits share noise and initial weights.
+/// </summary>
+public static class Regression
+{
+    /// <summary>Supported optimizers.</summary>
+    public static IReadOnlyList<string> Optimizers { get; } = ["adam", "sgd"];
+
+    /// <summary>The tutorial's runs: fit (the defaults), split (+ sequential 80/20 split), decay (+ weight decay 1e-3), and loader (the DataLoader run).</summary>
+    public static IReadOnlyDictionary<string, RegressionOptions> Presets { get; } = new Dictionary<string, RegressionOptions>
+    {
+        ["fit"] = new(),
+        ["split"] = new(Split: 0.8),
+        ["decay"] = new(Split: 0.8, WeightDecay: 1e-3),
+        ["loader"] = new(Points: 2000, Hidden: 50, Activation: "relu", Lr: 1e-3, Epochs: 2000, BatchSize: 64),
+    };
+
+    /// <summary>The options of preset <paramref name="name"/>; an unknown name throws <see cref="ArgumentException"/>.</summary>
+    public static RegressionOptions Preset(string name) =>
+        Presets.TryGetValue(name.ToLowerInvariant(), out var o) ? o
+            : throw new ArgumentException($"unknown preset '{name}' (expected one of: {string.Join(", ", Presets.Keys)})");
+
+    /// <summary>The network: 1 → H → 1 with the given hidden activation, named as nn.Sequential (0.weight, 0.bias, 2.weight, 2.bias).</summary>
+    public static MlpSpec Spec(int hidden, string activation) =>
+        new MlpSpec(1, [hidden], 1, ParseActivation(activation), new Activation.Identity()).WithSequentialNames();
+
+    /// <summary>The optimizer the options ask for.</summary>
+    public static Optimizer MakeOptimizer(RegressionOptions o) => o.Optimizer switch
+    {
+        "adam" => new Adam(o.Lr, WeightDecay: o.WeightDecay).Validate(),
+        "sgd" => new Sgd(o.Lr, WeightDecay: o.WeightDecay).Validate(),
+        _ => throw new ArgumentException($"unknown optimizer '{o.Optimizer}' (expected one of: {string.Join(", ", Optimizers)})"),
+    };
+
+    /// <summary>The clean curve sin(cos(x²)).</summary>
+    public static Tensor Curve(Tensor x) => x.pow(2).cos().sin();
+
+    /// <summary>x = linspace(−3, 3, n) as [n, 1] and y = sin(cos(x²)) + 0.1·randn([n, 1]) drawn from <paramref name="rng"/>.</summary>
+    public static Drawn<(Tensor X, Tensor Y)> Data(int points, Rng rng)
+    {
+        using var scope = NewDisposeScope();
+        var x = linspace(-3, 3, points, dtype: ScalarType.Float32).unsqueeze(1);
+        var (noise, next) = rng.Randn(points, 1);
+        var y = Curve(x).add(noise.mul(RegressionOptions.Noise));
+        scope.MoveToOuter(x, y);
+        return new((x, y), next);
+    }
+
+    /// <summary>Builds the run: the data (noise drawn first), the initial weights, the split, then the plan.</summary>
+    public static RegressionSetup Prepare(RegressionOptions options)
+    {
+        var o = options.Validate();
+        var trainer = new Trainer(Spec(o.Hidden, o.Activation), new Loss.Mse(), MakeOptimizer(o));
+        var ((x, y), rng) = Data(o.Points, Rng.Seed(o.Seed));
+        var (p, afterInit) = Init.Initialize(trainer.Spec, rng);
+        rng = afterInit;
+        Tensor xTrain, yTrain;
+        Tensor? xTest = null, yTest = null;
+        if (o.Split is { } fraction)
+        {
+            var (split, afterSplit) = Batching.Split(o.Points, fraction, o.SplitMode, rng);
+            using (split)
+            {
+                (xTrain, yTrain) = (x.index_select(0, split.Train), y.index_select(0, split.Train));
+                (xTest, yTest) = (x.index_select(0, split.Test), y.index_select(0, split.Test));
+            }
+            rng = afterSplit;
+        }
+        else (xTrain, yTrain) = (x.alias(), y.alias());
+
+        var plan = new RunPlan(o.Epochs, (_, r) =>
+            o.BatchSize is { } b ? Batching.Shuffled(xTrain, yTrain, b, r) : Batching.FullBatch(xTrain, yTrain, r));
+        if (xTest is not null && yTest is not null)
+            plan = plan with { Evaluate = q => new Evaluation(LossValue(trainer, q, xTest, yTest), null) };
+        return new RegressionSetup(trainer, trainer.Start(p, rng), plan, x, y, xTrain, yTrain, xTest, yTest);
+    }
+
+    /// <summary>The network's prediction at every point (in x order), as [n].</summary>
+    public static float[] Predict(RegressionSetup setup, Params p)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        return Mlp.Forward(setup.Trainer.Spec, p, setup.X).reshape(-1).data<float>().ToArray();
+    }
+
+    /// <summary>The MSE of the network at <paramref name="p"/> on the points (<paramref name="x"/>, <paramref name="y"/>), without autograd.</summary>
+    public static double LossValue(Trainer trainer, Params p, Tensor x, Tensor y)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        return trainer.LossAt(p, new Batch(x, y)).ToScalar().ToDouble();
+    }
+
+    private static Activation ParseActivation(string name) =>
+        name.Equals("logsoftmax", StringComparison.OrdinalIgnoreCase)
+            ? throw new ArgumentException("logsoftmax is not a hidden activation for a 1-output fit")
+            : Activation.Parse(name);
+}
