@@ -73,7 +73,7 @@ internal static class Session
 
     /// <summary>
     /// Trains <paramref name="run"/> (already passed through <see cref="Resume"/>), logging and rendering each event.
-    /// Commits the log however the run ends; the caller disposes the returned final state.
+    /// The caller commits the log (however the run ended) and disposes the returned final state.
     /// </summary>
     public static SessionResult Train(ExerciseRun run, SessionOptions options, RunOutput output, TextWriter stderr, string resumeCommand,
         string divergenceHint, Action<TrainEvent> render, CancellationToken cancel)
@@ -97,7 +97,6 @@ internal static class Session
                 Save(end.State, end.Next);
             render(e);
         });
-        output.Commit();
         var inv = CultureInfo.InvariantCulture;
         switch (finished.Reason)
         {

@@ -11,37 +11,37 @@ namespace Functional.Shell.Commands;
 internal static class BlobsCommand
 {
     /// <summary>Where plots go when <c>--out</c> is not given (the repository ignores <c>/runs/</c>).</summary>
-    public const string DefaultOut = "runs/blobs";
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var defaults = new BlobClassifierOptions();
-        var common = new CommonOptions(defaults.Seed, defaults.Epochs, defaults.Lr);
+        var common = new CommonOptions("blobs", defaults.Seed, defaults.Epochs, defaults.Lr);
         var hidden = new Option<int>("--hidden") { Description = "Hidden width of Feedforward(2, hidden)", DefaultValueFactory = _ => defaults.Hidden };
         var samples = new Option<int>("--samples") { Description = "Training points", DefaultValueFactory = _ => defaults.Samples };
         var testSamples = new Option<int>("--test-samples") { Description = "Test points", DefaultValueFactory = _ => defaults.TestSamples };
-        var sameCenters = new Option<bool>("--same-centers") { Description = "Draw the test points around the training clusters (the tutorial draws new clusters for the test set)" };
+        var newCenters = new Option<bool>("--new-test-centers") { Description = "Draw the test points around new random clusters, as the tutorial's second make_blobs call literally does (test accuracy then measures luck)" };
         var command = new Command("blobs", "A 2-10-1 network tells blob 0 from the others (make_blobs data, BCE, SGD), with the decision boundary plotted");
         common.AddTo(command);
-        foreach (var o in new Option[] { hidden, samples, testSamples, sameCenters })
+        foreach (var o in new Option[] { hidden, samples, testSamples, newCenters })
             command.Options.Add(o);
         command.SetAction((r, cancel) =>
         {
             var options = new BlobClassifierOptions(r.GetValue(samples), r.GetValue(testSamples), r.GetValue(hidden), r.GetValue(common.Lr),
-                r.GetValue(common.Epochs), SameCenters: r.GetValue(sameCenters), Seed: r.GetValue(common.Seed)).Validate();
-            using var output = RunOutput.Open(r.GetValue(common.Log), r.GetValue(common.Out) ?? DefaultOut, "blobs");
-            return Task.FromResult(Run(options, output, r.GetValue(common.Quiet), stdout, stderr, cancel));
+                r.GetValue(common.Epochs), SameCenters: !r.GetValue(newCenters), Seed: r.GetValue(common.Seed)).Validate();
+            var session = common.Session(r);
+            using var output = common.Output(r);
+            return Task.FromResult(Run(options, session, output, r.GetValue(common.Quiet), CommonOptions.RepeatCommand(r), stdout, stderr, cancel));
         });
         return command;
     }
 
-    internal static int Run(BlobClassifierOptions o, RunOutput output, bool quiet, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    internal static int Run(BlobClassifierOptions o, SessionOptions session, RunOutput output, bool quiet, string repeat, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
         using var setup = BlobClassifier.Prepare(o);
         stdout.WriteLine($"blobs: {o.Samples} training and {o.TestSamples} test points (make_blobs: {o.Centers} centers in (-10, 10), std {o.ClusterStd.ToString(Inv)}; "
-                         + $"label 0 = cluster 0, 1 = the rest; test clusters {(o.SameCenters ? "= the training clusters" : "drawn anew, as the tutorial")}), "
+                         + $"label 0 = cluster 0, 1 = the rest; test clusters {(o.SameCenters ? "= the training clusters" : "drawn anew, as the tutorial's literal second draw")}), "
                          + $"network {setup.Trainer.Spec}, {setup.Trainer.Loss.Name}, {setup.Trainer.Optimizer.Describe()}, {o.Epochs} epochs, seed {o.Seed}");
         var before = BlobClassifier.Evaluate(setup.Trainer, setup.Initial.Params, setup.Test.Points, setup.TestLabels);
         stdout.WriteLine(string.Format(Inv, "test loss before training {0:F6} (accuracy {1:P0})", before.Loss, before.Accuracy));
@@ -49,7 +49,9 @@ internal static class BlobsCommand
         var test = new List<double>();
         var accuracy = new List<double>();
         var every = o.Epochs <= 100 ? 1 : Format.ProgressInterval(o.Epochs);
-        var finished = Driver.Drive(Loop.Run(setup.Trainer, setup.Initial, setup.Plan, cancel), output, e =>
+        var run = Session.Resume(new ExerciseRun("blobs", setup.Trainer, setup.Initial, setup.Plan, Session.OptionsOf(o, nameof(o.Epochs))), session);
+        output.ContinueFrom(run.Plan.Start);
+        var result = Session.Train(run, session, output, stderr, repeat, "try a smaller --lr", e =>
         {
             if (e is not EpochEvent ep) return;
             train.Add(ep.Loss);
@@ -57,8 +59,10 @@ internal static class BlobsCommand
             accuracy.Add(ep.Accuracy ?? double.NaN);
             if (!quiet && (ep.Epoch % every == 0 || ep.Epoch == 1 || ep.Epoch == o.Epochs))
                 stdout.WriteLine(string.Format(Inv, "epoch {0,4}: train loss {1:F6}", ep.Epoch, ep.Loss));
-        });
-        using var final = finished.State;
+        }, cancel);
+        output.Commit();
+        using var final = result.Finished.State;
+        if (result.ExitCode != ExitCodes.Ok) return result.ExitCode;
         var after = BlobClassifier.Evaluate(setup.Trainer, final.Params, setup.Test.Points, setup.TestLabels);
         var trainAfter = BlobClassifier.Evaluate(setup.Trainer, final.Params, setup.Train.Points, setup.TrainLabels);
         stdout.WriteLine(string.Format(Inv, "test loss after training {0:F6}", after.Loss));
@@ -67,13 +71,12 @@ internal static class BlobsCommand
             trainAfter.Accuracy, Math.Round(trainAfter.Accuracy!.Value * o.Samples), o.Samples,
             after.Accuracy, Math.Round(after.Accuracy!.Value * o.TestSamples), o.TestSamples, before.Loss, after.Loss));
         if (!o.SameCenters)
-            stdout.WriteLine("note: as in the tutorial, the test points are a second make_blobs draw with its own random centers, so the test set's "
-                             + "cluster 0 is not where training's was and test accuracy is mostly luck; --same-centers draws them around the training clusters");
+            stdout.WriteLine("note: as in the tutorial's literal second make_blobs call, the test points sit around new random centers, so the "
+                             + "test set's cluster 0 is not where training's was and test accuracy is mostly luck; without --new-test-centers they are drawn around the training clusters");
 
         var plots = Plot(setup, final, train, test, output.OutDir!, o);
         stdout.WriteLine($"plots: {string.Join(", ", plots)}");
-        output.Commit();
-        return Driver.Report(finished, stderr, "try a smaller --lr");
+        return result.ExitCode;
     }
 
     private static List<string> Plot(BlobClassifierSetup s, TrainState final, List<double> train, List<double> test, string dir, BlobClassifierOptions o)

@@ -44,6 +44,7 @@ internal static class LogicCommand
             if (!quiet && e is EpochEvent ep && (ep.Epoch % every == 0 || ep.Epoch == 1 || ep.Epoch == o.Epochs))
                 stdout.WriteLine(string.Format(inv, "epoch {0,4}/{1}  loss {2:G6}", ep.Epoch, o.Epochs, ep.Loss));
         }, cancel);
+        output.Commit();
         using var final = result.Finished.State;
         if (result.ExitCode != ExitCodes.Ok) return result.ExitCode; // the session said why; a half-trained table would mislead
         var outputs = Logic.Outputs(setup, final.Params);

@@ -25,7 +25,7 @@ internal static class PerceptronCommand
         command.SetAction((r, cancel) =>
         {
             var options = new PerceptronOptions(r.GetValue(inputs), r.GetValue(outputs), r.GetValue(lr), r.GetValue(seed)).Validate();
-            using var output = RunOutput.Open(r.GetValue(log), null, "perceptron");
+            using var output = RunOutput.Open(r.GetValue(log), null);
             return Task.FromResult(Run(options, output, r.GetValue(quiet), stdout, stderr, cancel));
         });
         return command;

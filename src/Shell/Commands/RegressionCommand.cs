@@ -12,14 +12,13 @@ namespace Functional.Shell.Commands;
 internal static class RegressionCommand
 {
     /// <summary>Where plots go when <c>--out</c> is not given (the repository ignores <c>/runs/</c>).</summary>
-    public const string DefaultOut = "runs/regression";
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var defaults = new RegressionOptions();
-        var common = new CommonOptions(defaults.Seed, defaults.Epochs, defaults.Lr);
+        var common = new CommonOptions("regression", defaults.Seed, defaults.Epochs, defaults.Lr);
         var preset = new Option<string>("--preset") { Description = $"A tutorial run: {string.Join("|", Regression.Presets.Keys)} (fit = the defaults; split = fit + --split 0.8; decay = split + --weight-decay 1e-3; loader = 2000 points, 1-50-1 relu, adam 1e-3, batch 64, 2000 epochs). Other options override it", DefaultValueFactory = _ => "fit" };
         var points = new Option<int>("--points") { Description = "Number of points on linspace(-3, 3)", DefaultValueFactory = _ => defaults.Points };
         var hidden = new Option<int>("--hidden") { Description = "Hidden width", DefaultValueFactory = _ => defaults.Hidden };
@@ -57,8 +56,11 @@ internal static class RegressionCommand
                 o = o with { Split = o.Split ?? 0.8 };
             }
             o.Validate();
-            using var output = RunOutput.Open(r.GetValue(common.Log), r.GetValue(common.Out) ?? DefaultOut, "regression");
-            return Task.FromResult(Run(o, compareWith, output, r.GetValue(common.Quiet), stdout, stderr, cancel));
+            var session = common.Session(r);
+            if (compareWith is not null && session.Resume is not null)
+                throw new UsageException("--resume continues a single run; it cannot be combined with --compare-weight-decay");
+            using var output = common.Output(r);
+            return Task.FromResult(Run(o, compareWith, session, output, r.GetValue(common.Quiet), CommonOptions.RepeatCommand(r), stdout, stderr, cancel));
         });
         return command;
     }
@@ -71,9 +73,9 @@ internal static class RegressionCommand
     };
 
     /// <summary>One run's record for the summary and the plots.</summary>
-    private sealed record Trace(RegressionOptions Options, List<double> Train, List<double> Val, float[] Fit, double FinalTrain, double? FinalVal, Finished Finished, TimeSpan Time);
+    private sealed record Trace(RegressionOptions Options, List<double> Train, List<double> Val, float[] Fit, double FinalTrain, double? FinalVal, Finished Finished, TimeSpan Time, int ExitCode);
 
-    internal static int Run(RegressionOptions o, double? compareWith, RunOutput output, bool quiet, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    internal static int Run(RegressionOptions o, double? compareWith, SessionOptions session, RunOutput output, bool quiet, string repeat, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
         var runs = new List<RegressionOptions> { o };
         if (compareWith is { } wd) runs.Add(o with { WeightDecay = wd });
@@ -94,7 +96,9 @@ internal static class RegressionCommand
                 stdout.WriteLine($"-- run with weight decay {run.WeightDecay.ToString(Inv)} --");
                 output.WriteRaw($"{{\"event\":\"run\",\"weight_decay\":{RunOutput.Json(run.WeightDecay)}}}");
             }
-            var trace = Train(s, run, output, quiet, stdout, stderr, cancel);
+            // The comparison's second run checkpoints under its own name and always starts fresh.
+            var exercise = run == o ? "regression" : "regression-compare";
+            var trace = Train(s, run, exercise, run == o ? session : session with { Resume = null }, output, quiet, repeat, stdout, stderr, cancel);
             traces.Add(trace);
             if (trace.Finished.Reason != StopReason.Completed) break;
         }
@@ -104,21 +108,26 @@ internal static class RegressionCommand
         stdout.WriteLine();
         stdout.WriteLine($"plots: {string.Join(", ", plots)}");
         output.Commit();
-        var last = traces[^1].Finished;
+        var code = traces[^1].ExitCode;
         foreach (var t in traces) t.Finished.State.Dispose();
-        return Driver.Report(last, stderr, "try a smaller --lr");
+        return code;
     }
 
-    private static Trace Train(RegressionSetup s, RegressionOptions o, RunOutput output, bool quiet, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    private static Trace Train(RegressionSetup s, RegressionOptions o, string exercise, SessionOptions session, RunOutput output, bool quiet, string repeat,
+        TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
+        var run = Session.Resume(new ExerciseRun(exercise, s.Trainer, s.Initial, s.Plan, Session.OptionsOf(o, nameof(o.Epochs))), session);
+        output.ContinueFrom(run.Plan.Start);
+        if (run.Plan.Start != Position.Start)
+            stdout.WriteLine($"resuming at epoch {run.Plan.Start.Epoch}, batch {run.Plan.Start.Batch}");
         var train = new List<double>(o.Epochs);
         var val = new List<double>(o.Epochs);
         var clock = Stopwatch.StartNew();
         // The epoch lines are the tutorial's progress; a live bar on the same terminal would garble them, so the bar
         // shows only when stdout goes elsewhere (the plain progress lines on a non-terminal stderr stay).
         var barQuiet = quiet || (Progress.IsTerminal(stderr) && !Console.IsOutputRedirected && ReferenceEquals(stdout, Console.Out));
-        var finished = Progress.Run(stderr, barQuiet, "regression", o.Epochs, "epochs", report =>
-            Driver.Drive(Loop.Run(s.Trainer, s.Initial, s.Plan, cancel), output, e =>
+        var result = Progress.Run(stderr, barQuiet, "regression", o.Epochs, "epochs", report =>
+            Session.Train(run, session, output, stderr, repeat, "try a smaller --lr", e =>
             {
                 if (e is not EpochEvent ep) return;
                 train.Add(ep.Loss);
@@ -128,12 +137,13 @@ internal static class RegressionCommand
                 if (!quiet && (ep.Epoch % 100 == 0 || ep.Epoch == 1 || ep.Epoch == o.Epochs))
                     stdout.WriteLine(string.Format(Inv, "epoch {0,5}/{1}  loss {2:F6}", ep.Epoch, o.Epochs, ep.Loss)
                                      + (ep.ValLoss is { } x ? string.Format(Inv, "  val loss {0:F6}", x) : ""));
-            }));
+            }, cancel));
         clock.Stop();
+        var finished = result.Finished;
         var p = finished.State.Params;
         var finalTrain = Regression.LossValue(s.Trainer, p, s.XTrain, s.YTrain);
         double? finalVal = s.XTest is not null ? Regression.LossValue(s.Trainer, p, s.XTest, s.YTest!) : null;
-        return new Trace(o, train, val, Regression.Predict(s, p), finalTrain, finalVal, finished, clock.Elapsed);
+        return new Trace(o, train, val, Regression.Predict(s, p), finalTrain, finalVal, finished, clock.Elapsed, result.ExitCode);
     }
 
     private static void Summarise(List<Trace> traces, TextWriter stdout)
