@@ -48,6 +48,8 @@ public static class Cli
     {
         yield return LogicCommand.Create(stdout, stderr);
         yield return XorCommand.Create(stdout, stderr);
+        yield return XorExperimentsCommand.Create(stdout, stderr);
+        yield return BenchCommand.Create(stdout, stderr);
     }
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();

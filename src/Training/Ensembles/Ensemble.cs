@@ -13,11 +13,21 @@ namespace Functional.Training.Ensembles;
 /// </summary>
 public sealed record EnsembleTrainer(MlpSpec Spec, Loss Loss, Optimizer Optimizer)
 {
+    /// <summary>
+    /// When set, members may differ in shape and activation: the forward pass is <see cref="MemberLayout.Forward"/> over
+    /// params padded to <see cref="MemberLayout.Envelope"/> (and <see cref="Spec"/> should be that envelope). The layout
+    /// belongs to whoever built it. When null, every member has <see cref="Spec"/> and the forward is <see cref="Mlp.Forward"/>.
+    /// </summary>
+    public MemberLayout? Layout { get; init; }
+
+    /// <summary>The stacked forward pass: [K, B, in] → [K, B, out] (or [K, B] when squeezed).</summary>
+    public Tensor Forward(Params p, Tensor x) => Layout is { } layout ? layout.Forward(p, x) : Mlp.Forward(Spec, p, x);
+
     /// <summary>A fresh state: stacked params (taken over, not copied), a new optimizer state, step 0.</summary>
     public TrainState Start(Params stacked, Rng rng) => new(stacked, Optimizer.Init(stacked), 0, rng);
 
     /// <summary>Each member's loss on its part of <paramref name="batch"/> at stacked params <paramref name="p"/>: a [K] tensor.</summary>
-    public Tensor MemberLosses(Params p, Batch batch) => Ensemble.PerMember(Loss, Mlp.Forward(Spec, p, batch.Inputs), batch.Targets);
+    public Tensor MemberLosses(Params p, Batch batch) => Ensemble.PerMember(Loss, Forward(p, batch.Inputs), batch.Targets);
 
     /// <summary>
     /// One step of every member: per-member losses and gradients at the current params, then the optimizer update.
