@@ -40,6 +40,9 @@ internal static class XorExperimentsCommand
 
     internal static int Run(XorSuiteOptions o, RunOutput output, bool quiet, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
+        // The ensembles' tensors are tiny: a second intra-op thread only adds synchronisation, and on a busy machine
+        // an OpenMP worker spinning for a core it cannot get multiplies the step time.
+        TorchSharp.torch.set_num_threads(1);
         var groups = XorExperiments.Groups(o);
         stdout.WriteLine($"xor-experiments: {o.Repeats} repeats (seeds {o.Seed}..{o.Seed + o.Repeats - 1}), {o.Epochs} epochs, lr {o.Lr.ToString(Inv)}; "
                          + $"{groups.Count} ensemble{(groups.Count == 1 ? "" : "s")}: {string.Join(" + ", groups.Select(g => $"experiments {string.Join(",", g)} ({g.Sum(n => XorExperiments.Members(o, n).Count)} runs)"))}");

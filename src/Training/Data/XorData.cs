@@ -49,30 +49,29 @@ public static class XorData
         if (inputs <= 0) throw new ArgumentException($"--inputs must be positive, got {inputs}");
         return rng.Draw(g =>
         {
-            var xs = new List<Tensor>(batches);
-            var ys = new List<Tensor>(batches);
-            using (var scope = NewDisposeScope())
+            // Only the generator calls go batch by batch (that is the stream order); the arithmetic runs once on the stacks.
+            var bitDraws = new Tensor[batches];
+            var xNoise = new Tensor[batches];
+            var yNoise = new Tensor[batches];
+            using var scope = NewDisposeScope();
+            for (var b = 0; b < batches; b++)
             {
-                for (var b = 0; b < batches; b++)
-                {
-                    var bits = randint(0, 2, [batchSize, inputs], dtype: ScalarType.Int64, generator: g).to(ScalarType.Float32);
-                    var y = bits.sum(1).remainder(2).to(ScalarType.Float32);
-                    var x = bits;
-                    if (center)
-                    {
-                        x = x.mul(2).sub(1);
-                        y = y.mul(2).sub(1);
-                    }
-                    x = x.add(rand([batchSize, inputs], generator: g).mul(Noise));
-                    y = y.add(rand([batchSize], generator: g).mul(Noise));
-                    xs.Add(x);
-                    ys.Add(y);
-                }
-                var stackedX = stack(xs);
-                var stackedY = stack(ys);
-                scope.MoveToOuter(stackedX, stackedY);
-                return new XorBatches(stackedX, stackedY);
+                bitDraws[b] = randint(0, 2, [batchSize, inputs], dtype: ScalarType.Int64, generator: g);
+                xNoise[b] = rand([batchSize, inputs], generator: g);
+                yNoise[b] = rand([batchSize], generator: g);
             }
+            var bits = stack(bitDraws).to(ScalarType.Float32); // [batches, batchSize, inputs]
+            var x = bits;
+            var y = bits.sum(-1).remainder(2);
+            if (center)
+            {
+                x = x.mul(2).sub(1);
+                y = y.mul(2).sub(1);
+            }
+            x = x.add(stack(xNoise).mul(Noise));
+            y = y.add(stack(yNoise).mul(Noise));
+            scope.MoveToOuter(x, y);
+            return new XorBatches(x, y);
         });
     }
 
