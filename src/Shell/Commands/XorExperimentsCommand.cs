@@ -182,7 +182,7 @@ internal static class XorExperimentsCommand
                 series.AddRange(shown.Select((m, i) =>
                 {
                     var ends = Curves.PlateauEnds(m.TrainLoss);
-                    return new Series(i == 0 ? "plateau ends" : "", [.. ends.Select(e => (double)e)], [.. ends.Select(e => m.TrainLoss[e - 1])]) { Points = true, Color = "#000000" };
+                    return new Series(i == 0 ? "plateau ends" : "", [.. ends.Select(e => (double)e)], [.. ends.Select(e => m.TrainLoss[e - 1])]) { Points = true, Color = "#000000", MarkerSize = 9 };
                 }).Where(s => s.X.Length > 0));
                 Charts.Save(output.OutFile("xor-exp4-plateaus.png")!, "Experiment 4: sigmoid training loss per epoch, with detected plateau ends", "epoch", "train loss (log scale)", series, logY: true);
                 break;
@@ -192,9 +192,9 @@ internal static class XorExperimentsCommand
                 Charts.Save(output.OutFile("xor-exp5-lr.png")!, "Experiment 5: final test accuracy by learning rate (tanh, centered, seed " + o.SweepSeed.ToString(Inv) + ")",
                     "log10 learning rate", "test accuracy after the last epoch (0 when diverged)",
                     [new Series("final accuracy", x, [.. rates.Select(m => m.Diverged || !double.IsFinite(m.FinalAccuracy) ? 0 : m.FinalAccuracy)]) { Color = "#1f77b4" },
-                     new Series("learns", [.. rates.Where(m => XorExperiments.Verdict(m) == "learns").Select(m => Math.Log10(m.Member.Options.Lr))], [.. rates.Where(m => XorExperiments.Verdict(m) == "learns").Select(m => m.FinalAccuracy)]) { Points = true, Color = "#2ca02c" },
-                     new Series("too slow", [.. rates.Where(m => XorExperiments.Verdict(m) == "too slow").Select(m => Math.Log10(m.Member.Options.Lr))], [.. rates.Where(m => XorExperiments.Verdict(m) == "too slow").Select(m => m.FinalAccuracy)]) { Points = true, Color = "#ff7f0e" },
-                     new Series("diverges", [.. rates.Where(m => m.Diverged).Select(m => Math.Log10(m.Member.Options.Lr))], [.. rates.Where(m => m.Diverged).Select(_ => 0.0)]) { Points = true, Color = "#d62728" }]);
+                     new Series("learns", [.. rates.Where(m => XorExperiments.Verdict(m) == "learns").Select(m => Math.Log10(m.Member.Options.Lr))], [.. rates.Where(m => XorExperiments.Verdict(m) == "learns").Select(m => m.FinalAccuracy)]) { Points = true, Color = "#2ca02c", MarkerSize = 8 },
+                     new Series("too slow", [.. rates.Where(m => XorExperiments.Verdict(m) == "too slow").Select(m => Math.Log10(m.Member.Options.Lr))], [.. rates.Where(m => XorExperiments.Verdict(m) == "too slow").Select(m => m.FinalAccuracy)]) { Points = true, Color = "#ff7f0e", MarkerSize = 8 },
+                     new Series("diverges", [.. rates.Where(m => m.Diverged).Select(m => Math.Log10(m.Member.Options.Lr))], [.. rates.Where(m => m.Diverged).Select(_ => 0.0)]) { Points = true, Color = "#d62728", MarkerSize = 8 }]);
                 break;
             case 6:
                 Charts.Save(output.OutFile("xor-exp6-parity.png")!, $"Experiment 6: parity — share of {o.Repeats} seeds reaching 100% test accuracy", "hidden width", "runs at 100% (fraction)",

@@ -9,6 +9,8 @@ internal sealed record Series(string Label, double[] X, double[] Y)
     public bool Points { get; init; }
     /// <summary>Colour as a hex string (e.g. <c>#1f77b4</c>); null picks the next palette colour.</summary>
     public string? Color { get; init; }
+    /// <summary>Marker size for <see cref="Points"/> series.</summary>
+    public float MarkerSize { get; init; } = 4;
 }
 
 /// <summary>
@@ -85,7 +87,7 @@ internal static class Charts
         if (s.Points)
         {
             scatter.LineWidth = 0;
-            scatter.MarkerSize = 4;
+            scatter.MarkerSize = s.MarkerSize;
         }
         else
         {
