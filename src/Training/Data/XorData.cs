@@ -12,9 +12,29 @@ public sealed record XorBatches(Tensor Inputs, Tensor Targets) : IDisposable
     /// <summary>Number of batches (the leading dimension).</summary>
     public int Count => (int)Inputs.shape[0];
 
-    /// <summary>Frees both tensors.</summary>
+    private IReadOnlyList<Batch>? _batches;
+
+    /// <summary>One <see cref="Batch"/> view per batch, made on first use outside any DisposeScope and freed with the data.</summary>
+    public IReadOnlyList<Batch> Batches()
+    {
+        if (_batches is null)
+        {
+            var list = new List<Batch>(Count);
+            for (var b = 0; b < Count; b++)
+                list.Add(new Batch(Inputs[b].DetachFromDisposeScope(), Targets[b].DetachFromDisposeScope()));
+            _batches = list;
+        }
+        return _batches;
+    }
+
+    /// <summary>Frees both tensors and the batch views.</summary>
     public void Dispose()
     {
+        foreach (var b in _batches ?? [])
+        {
+            b.Inputs.Dispose();
+            b.Targets.Dispose();
+        }
         Inputs.Dispose();
         Targets.Dispose();
     }

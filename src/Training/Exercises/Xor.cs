@@ -89,8 +89,10 @@ public static class Xor
         options.Validate();
         var trainer = new Trainer(Spec(options), new Loss.Mse(), new Sgd(options.Lr));
         var (train, test, p, rng) = Draw(options);
-        var plan = new RunPlan(options.Epochs, (_, r) => new EpochData(
-            [.. Enumerable.Range(0, train.Count).Select(b => new Batch(train.Inputs[b], train.Targets[b]))], r))
+        // The batch views are made once (they live as long as the data): the same batches in order every epoch,
+        // without two indexing calls per step.
+        var batches = train.Batches();
+        var plan = new RunPlan(options.Epochs, (_, r) => new EpochData(batches, r))
         {
             Evaluate = p => Evaluate(trainer.Spec, p, test),
         };
