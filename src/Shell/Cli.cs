@@ -55,7 +55,9 @@ public static class Cli
         yield return RegressionCommand.Create(stdout, stderr);
         yield return PerceptronCommand.Create(stdout, stderr);
         yield return BlobsCommand.Create(stdout, stderr);
-        var bench = new Command("bench", "Benchmarks: throughput and memory, measured as ratios in one process");
+        yield return XorCommand.Create(stdout, stderr);
+        yield return XorExperimentsCommand.Create(stdout, stderr);
+        var bench = BenchCommand.Create(stdout, stderr);
         bench.Subcommands.Add(BenchMemory.Create(stdout, stderr));
         yield return bench;
     }

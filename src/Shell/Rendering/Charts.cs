@@ -59,6 +59,41 @@ internal static class Charts
         SavePng(plot, path);
     }
 
+    /// <summary>
+    /// A heatmap of <paramref name="z"/> ([row = y index, column = x index] over the grid <paramref name="xs"/> × <paramref name="ys"/>,
+    /// both ascending) with a colour bar, and optional point series on top (e.g. data coloured by class).
+    /// </summary>
+    public static void SaveSurface(string path, string title, string xLabel, string yLabel, double[] xs, double[] ys, double[,] z, IEnumerable<Series> points)
+    {
+        var plot = New(title, xLabel, yLabel);
+        // ScottPlot draws row 0 of a heatmap at the top: flip so that y grows upwards like the axis.
+        var rows = z.GetLength(0);
+        var cols = z.GetLength(1);
+        var flipped = new double[rows, cols];
+        for (var i = 0; i < rows; i++)
+            for (var j = 0; j < cols; j++)
+                flipped[rows - 1 - i, j] = z[i, j];
+        var heatmap = plot.Add.Heatmap(flipped);
+        var dx = (xs[^1] - xs[0]) / Math.Max(1, cols - 1);
+        var dy = (ys[^1] - ys[0]) / Math.Max(1, rows - 1);
+        heatmap.Extent = new CoordinateRect(xs[0] - dx / 2, xs[^1] + dx / 2, ys[0] - dy / 2, ys[^1] + dy / 2);
+        heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
+        plot.Add.ColorBar(heatmap);
+        foreach (var s in points)
+        {
+            Add(plot, s);
+            if (s.Points)
+            {
+                var last = (ScottPlot.Plottables.Scatter)plot.GetPlottables().Last();
+                last.MarkerSize = 6;
+                last.MarkerLineColor = ScottPlot.Colors.Gray;
+            }
+        }
+        plot.Axes.SetLimits(xs[0], xs[^1], ys[0], ys[^1]);
+        plot.ShowLegend(Alignment.UpperRight);
+        SavePng(plot, path, Width, Width * 5 / 6);
+    }
+
     /// <summary>A new plot with title and axis labels.</summary>
     public static Plot New(string title, string xLabel, string yLabel)
     {

@@ -21,6 +21,13 @@ public sealed record AdamState(Params ExpAvg, Params ExpAvgSq, Params MaxExpAvgS
 /// </summary>
 public sealed record Adam(double Lr = 1e-3, double Beta1 = 0.9, double Beta2 = 0.999, double Eps = 1e-8, double WeightDecay = 0, bool Amsgrad = false) : Optimizer
 {
+    /// <summary>
+    /// Per-member learning rates for an ensemble (params stacked along a leading model dimension of this length): member
+    /// k steps with <c>MemberLr[k]</c> and <see cref="Lr"/> is ignored. Null (the default) is the single-model path,
+    /// whose arithmetic is torch.optim's and is unaffected by this property.
+    /// </summary>
+    public IReadOnlyList<double>? MemberLr { get; init; }
+
     /// <summary>Validates like torch.optim.Adam: lr ≥ 0, eps ≥ 0, betas in [0, 1), weight decay ≥ 0.</summary>
     public Adam Validate()
     {
@@ -29,6 +36,7 @@ public sealed record Adam(double Lr = 1e-3, double Beta1 = 0.9, double Beta2 = 0
         if (!(Beta1 >= 0 && Beta1 < 1)) throw new ArgumentException($"invalid beta1 {Beta1}");
         if (!(Beta2 >= 0 && Beta2 < 1)) throw new ArgumentException($"invalid beta2 {Beta2}");
         if (!(WeightDecay >= 0)) throw new ArgumentException($"invalid weight decay {WeightDecay}");
+        ValidateMemberLr(MemberLr);
         return this;
     }
 
@@ -48,8 +56,11 @@ public sealed record Adam(double Lr = 1e-3, double Beta1 = 0.9, double Beta2 = 0
         var biasCorrection1 = 1 - Math.Pow(Beta1, step);
         var biasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(Beta2, step));
         var stepSize = Lr / biasCorrection1;
-        var next = p.Zip(m, Amsgrad ? vMax : v,
-            (pi, mi, vi) => pi.addcdiv(mi, vi.sqrt().div(biasCorrection2Sqrt).add(Eps), value: -stepSize));
+        var next = MemberLr is null
+            ? p.Zip(m, Amsgrad ? vMax : v,
+                (pi, mi, vi) => pi.addcdiv(mi, vi.sqrt().div(biasCorrection2Sqrt).add(Eps), value: -stepSize))
+            : p.Zip(m, Amsgrad ? vMax : v,
+                (pi, mi, vi) => pi.addcdiv(mi.mul(MemberRates(MemberLr, pi)), vi.sqrt().div(biasCorrection2Sqrt).add(Eps), value: -1 / biasCorrection1));
         return new Updated(next, new AdamState(m, v, vMax) { Step = step });
     }
 
@@ -60,6 +71,6 @@ public sealed record Adam(double Lr = 1e-3, double Beta1 = 0.9, double Beta2 = 0
 
     /// <inheritdoc/>
     public override string Describe() =>
-        $"adam(lr={Lr}" + (Beta1 != 0.9 || Beta2 != 0.999 ? $", betas=({Beta1}, {Beta2})" : "") + (Eps != 1e-8 ? $", eps={Eps}" : "")
+        (MemberLr is null ? $"adam(lr={Lr}" : "adam(lr=per member") + (Beta1 != 0.9 || Beta2 != 0.999 ? $", betas=({Beta1}, {Beta2})" : "") + (Eps != 1e-8 ? $", eps={Eps}" : "")
         + (WeightDecay != 0 ? $", weight_decay={WeightDecay}" : "") + (Amsgrad ? ", amsgrad" : "") + ")";
 }

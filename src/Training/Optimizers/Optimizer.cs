@@ -44,6 +44,25 @@ public abstract record Optimizer
 
     private protected static Tensor ZerosLike(Tensor t) => zeros_like(t);
 
+    // Per-member learning rates shaped [K, 1, …] to broadcast over a stacked parameter [K, …], in its dtype.
+    private protected static Tensor MemberRates(IReadOnlyList<double> rates, Tensor like)
+    {
+        if (like.dim() < 1 || like.shape[0] != rates.Count)
+            throw new ArgumentException($"{rates.Count} member learning rates for a parameter of shape [{string.Join(", ", like.shape)}]");
+        var shape = new long[like.dim()];
+        Array.Fill(shape, 1L);
+        shape[0] = rates.Count;
+        return tensor(rates.ToArray(), dtype: like.dtype).view(shape);
+    }
+
+    private protected static void ValidateMemberLr(IReadOnlyList<double>? rates)
+    {
+        if (rates is null) return;
+        if (rates.Count == 0) throw new ArgumentException("member learning rates must not be empty");
+        foreach (var r in rates)
+            if (!(r >= 0) || double.IsInfinity(r)) throw new ArgumentException($"invalid learning rate {r}");
+    }
+
     private protected static Params Prefixed(Params p, string prefix, IReadOnlyDictionary<string, Tensor> tensors) =>
         new(p.Names, p.Names.Select(n => tensors.TryGetValue($"{prefix}.{n}", out var t)
             ? t

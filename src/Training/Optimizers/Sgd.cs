@@ -17,6 +17,13 @@ public sealed record SgdState(Params MomentumBuffer) : OptimizerState
 /// </summary>
 public sealed record Sgd(double Lr, double Momentum = 0, double Dampening = 0, bool Nesterov = false, double WeightDecay = 0) : Optimizer
 {
+    /// <summary>
+    /// Per-member learning rates for an ensemble (params stacked along a leading model dimension of this length): member
+    /// k steps with <c>MemberLr[k]</c> and <see cref="Lr"/> is ignored. Null (the default) is the single-model path,
+    /// whose arithmetic is torch.optim's and is unaffected by this property.
+    /// </summary>
+    public IReadOnlyList<double>? MemberLr { get; init; }
+
     /// <summary>Validates like torch.optim.SGD: lr ≥ 0, momentum ≥ 0, weight decay ≥ 0, Nesterov needs momentum and no dampening.</summary>
     public Sgd Validate()
     {
@@ -24,6 +31,7 @@ public sealed record Sgd(double Lr, double Momentum = 0, double Dampening = 0, b
         if (!(Momentum >= 0)) throw new ArgumentException($"invalid momentum {Momentum}");
         if (!(WeightDecay >= 0)) throw new ArgumentException($"invalid weight decay {WeightDecay}");
         if (Nesterov && (Momentum <= 0 || Dampening != 0)) throw new ArgumentException("Nesterov momentum requires a momentum and zero dampening");
+        ValidateMemberLr(MemberLr);
         return this;
     }
 
@@ -44,7 +52,9 @@ public sealed record Sgd(double Lr, double Momentum = 0, double Dampening = 0, b
                 : s.MomentumBuffer.Zip(g, (b, gi) => b.mul(Momentum).add(gi, alpha: 1 - Dampening));
             g = Nesterov ? g.Zip(buffer, (gi, b) => gi.add(b, alpha: Momentum)) : buffer;
         }
-        var next = p.Zip(g, (pi, gi) => pi.add(gi, alpha: -Lr));
+        var next = MemberLr is null
+            ? p.Zip(g, (pi, gi) => pi.add(gi, alpha: -Lr))
+            : p.Zip(g, (pi, gi) => pi.addcmul(gi, MemberRates(MemberLr, pi), value: -1));
         return new Updated(next, new SgdState(buffer) { Step = s.Step + 1 });
     }
 
@@ -54,6 +64,6 @@ public sealed record Sgd(double Lr, double Momentum = 0, double Dampening = 0, b
 
     /// <inheritdoc/>
     public override string Describe() =>
-        $"sgd(lr={Lr}" + (Momentum != 0 ? $", momentum={Momentum}" : "") + (Dampening != 0 ? $", dampening={Dampening}" : "")
+        (MemberLr is null ? $"sgd(lr={Lr}" : "sgd(lr=per member") + (Momentum != 0 ? $", momentum={Momentum}" : "") + (Dampening != 0 ? $", dampening={Dampening}" : "")
         + (Nesterov ? ", nesterov" : "") + (WeightDecay != 0 ? $", weight_decay={WeightDecay}" : "") + ")";
 }
