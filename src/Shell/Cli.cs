@@ -47,6 +47,7 @@ public static class Cli
     private static IEnumerable<Command> Exercises(TextWriter stdout, TextWriter stderr)
     {
         yield return LogicCommand.Create(stdout, stderr);
+        yield return MnistCommand.Create(stdout, stderr);
     }
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
