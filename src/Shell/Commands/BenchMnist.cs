@@ -28,7 +28,7 @@ internal static class BenchMnist
         var rounds = new Option<int>("--rounds", "-r") { Description = "Timed epochs per implementation (alternating)", DefaultValueFactory = _ => 3 };
         var seed = new Option<long>("--seed", "-s") { Description = "Seed of the weights and the shuffle", DefaultValueFactory = _ => 1 };
         var limit = new Option<int?>("--limit") { Description = "Use the first N training images only" };
-        var threads = new Option<int?>("--threads") { Description = "torch.set_num_threads for the run (default: libtorch's choice)" };
+        var threads = new Option<int?>("--threads") { Description = "torch threads (default 1, as mnist uses)", DefaultValueFactory = _ => 1 };
         var command = new Command(name, "Time one MNIST epoch (sample, batch 10): functional core vs the imperative TorchSharp loop");
         command.Options.Add(rounds);
         command.Options.Add(seed);

@@ -24,15 +24,19 @@ internal static class MnistCommand
         var batch = new Option<int>("--batch-size", "-b") { Description = "Images per step", DefaultValueFactory = _ => defaults.BatchSize };
         var hidden = new Option<string>("--hidden") { Description = "Hidden widths, comma-separated", DefaultValueFactory = _ => string.Join(",", defaults.HiddenSizes) };
         var limit = new Option<int?>("--limit") { Description = "Train on the first N training images only" };
+        var threads = new Option<int>("--threads") { Description = "torch threads; at batch 10 one is fastest (more threads only wait on each other)", DefaultValueFactory = _ => 1 };
         var show = new Option<int?>("--show") { Description = "After training, draw test digit K as text with the network's top-3 probabilities" };
         var command = new Command("mnist", "The MNIST digit classifier: 784-64-64-64-10 with ReLU and log-softmax, NLL loss, Adam, batches of 10");
         common.AddTo(command);
-        foreach (var o in new Option[] { data, batch, hidden, limit, show }) command.Options.Add(o);
+        foreach (var o in new Option[] { data, batch, hidden, limit, show, threads }) command.Options.Add(o);
         command.SetAction((r, cancel) =>
         {
             var options = new MnistOptions(r.GetValue(common.Epochs), r.GetValue(batch), r.GetValue(common.Lr), ParseHidden(r.GetValue(hidden)!),
                 r.GetValue(common.Seed), r.GetValue(limit)).Validate();
+            var n = r.GetValue(threads);
+            if (n <= 0) throw new UsageException($"--threads must be positive, got {n}");
             using var output = common.Output(r, "mnist");
+            set_num_threads(n);
             return Task.FromResult(Run(options, r.GetValue(data), r.GetValue(show), output, r.GetValue(common.Quiet), stdout, stderr, cancel));
         });
         command.Subcommands.Add(PredictCommand(stdout));
