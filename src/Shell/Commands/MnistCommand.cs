@@ -124,6 +124,14 @@ internal static class MnistCommand
             if (!quiet)
                 stdout.WriteLine(string.Format(Inv, "epoch {0}/{1}  train loss {2:F4}  test loss {3:F4}  test accuracy {4:F4}",
                     ep.Epoch, o.Epochs, ep.Loss, ep.ValLoss, ep.Accuracy));
+            if (ep.Epoch < o.Epochs) continue;
+            // After the last epoch only EpochEnd and Finished remain: no further bar.
+            while (events.MoveNext())
+            {
+                output.Write(events.Current);
+                if (events.Current is Finished last) return last;
+            }
+            throw new InvalidOperationException("the training loop ended without a Finished event");
         }
     }
 
