@@ -57,7 +57,9 @@ public static class Cli
         yield return BlobsCommand.Create(stdout, stderr);
         yield return XorCommand.Create(stdout, stderr);
         yield return XorExperimentsCommand.Create(stdout, stderr);
+        yield return MnistCommand.Create(stdout, stderr);
         var bench = BenchCommand.Create(stdout, stderr);
+        bench.Subcommands.Add(BenchMnist.Create(stdout, stderr));
         bench.Subcommands.Add(BenchMemory.Create(stdout, stderr));
         yield return bench;
     }

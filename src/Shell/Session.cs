@@ -122,5 +122,13 @@ internal static class Session
     public static ImmutableSortedDictionary<string, string> OptionsOf(object options, params string[] exclude) =>
         options.GetType().GetProperties()
             .Where(p => p.GetIndexParameters().Length == 0 && !exclude.Contains(p.Name) && p.Name != "EqualityContract")
-            .ToImmutableSortedDictionary(p => p.Name, p => Convert.ToString(p.GetValue(options), CultureInfo.InvariantCulture) ?? "");
+            .ToImmutableSortedDictionary(p => p.Name, p => Text(p.GetValue(options)));
+
+    private static string Text(object? value) => value switch
+    {
+        null => "",
+        string s => s,
+        System.Collections.IEnumerable items => string.Join(",", items.Cast<object?>().Select(Text)),
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
+    };
 }

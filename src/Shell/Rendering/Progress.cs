@@ -4,7 +4,10 @@ using Spectre.Console;
 
 namespace Functional.Shell.Rendering;
 
-/// <summary>Reports progress of a long run: completed units so far and a short status (e.g. the running loss).</summary>
+/// <summary>
+/// Reports progress of a long run: completed units so far and a short status (e.g. the running loss). A count lower than
+/// the last one starts the bar over (e.g. one bar per epoch).
+/// </summary>
 internal delegate void ReportProgress(long done, string status);
 
 /// <summary>
@@ -30,8 +33,15 @@ internal static class Progress
                 var task = ctx.AddTask(Markup.Escape(label), maxValue: Math.Max(1, total));
                 var clock = Stopwatch.StartNew();
                 var lastDraw = TimeSpan.Zero;
+                long last = 0;
                 return work((done, status) =>
                 {
+                    if (done < last)
+                    {
+                        clock.Restart();
+                        lastDraw = TimeSpan.Zero;
+                    }
+                    last = done;
                     // Redrawing on every step would cost more than a small network's step.
                     if (clock.Elapsed - lastDraw < TimeSpan.FromMilliseconds(100) && done < total) return;
                     lastDraw = clock.Elapsed;
@@ -46,8 +56,15 @@ internal static class Progress
     {
         var clock = Stopwatch.StartNew();
         var nextTenth = 1;
+        long last = 0;
         return work((done, status) =>
         {
+            if (done < last)
+            {
+                nextTenth = 1;
+                clock.Restart();
+            }
+            last = done;
             if (total <= 0 || done * 10 < nextTenth * total) return;
             while (done * 10 >= nextTenth * total) nextTenth++;
             var rate = done / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);

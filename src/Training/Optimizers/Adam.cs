@@ -50,17 +50,21 @@ public sealed record Adam(double Lr = 1e-3, double Beta1 = 0.9, double Beta2 = 0
         var s = (AdamState)state;
         var step = s.Step + 1;
         var g = WeightDecay != 0 ? grads.Zip(p, (gi, pi) => gi.add(pi, alpha: WeightDecay)) : grads;
-        var m = s.ExpAvg.Zip(g, (mi, gi) => mi.mul(Beta1).add(gi, alpha: 1 - Beta1));
-        var v = s.ExpAvgSq.Zip(g, (vi, gi) => vi.mul(Beta2).addcmul(gi, gi, value: 1 - Beta2));
+        // The trailing in-place ops (add_, addcmul_, div_) only touch the fresh temporary the step before created, never an
+        // input: the update stays pure, the arithmetic is torch.optim's to the bit, and it saves an allocation per op
+        // (measured on the MNIST epoch: see bench mnist).
+        var m = s.ExpAvg.Zip(g, (mi, gi) => mi.mul(Beta1).add_(gi, alpha: 1 - Beta1));
+        var v = s.ExpAvgSq.Zip(g, (vi, gi) => vi.mul(Beta2).addcmul_(gi, gi, value: 1 - Beta2));
         var vMax = Amsgrad ? s.MaxExpAvgSq.Zip(v, (a, b) => a.maximum(b)) : Params.Empty;
         var biasCorrection1 = 1 - Math.Pow(Beta1, step);
         var biasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(Beta2, step));
         var stepSize = Lr / biasCorrection1;
+        // div_/add_ act on the fresh temporary sqrt() just made, never on an input: the update stays pure.
         var next = MemberLr is null
             ? p.Zip(m, Amsgrad ? vMax : v,
-                (pi, mi, vi) => pi.addcdiv(mi, vi.sqrt().div(biasCorrection2Sqrt).add(Eps), value: -stepSize))
+                (pi, mi, vi) => pi.addcdiv(mi, vi.sqrt().div_(biasCorrection2Sqrt).add_(Eps), value: -stepSize))
             : p.Zip(m, Amsgrad ? vMax : v,
-                (pi, mi, vi) => pi.addcdiv(mi.mul(MemberRates(MemberLr, pi)), vi.sqrt().div(biasCorrection2Sqrt).add(Eps), value: -1 / biasCorrection1));
+                (pi, mi, vi) => pi.addcdiv(mi.mul(MemberRates(MemberLr, pi)), vi.sqrt().div_(biasCorrection2Sqrt).add_(Eps), value: -1 / biasCorrection1));
         return new Updated(next, new AdamState(m, v, vMax) { Step = step });
     }
 

@@ -1,0 +1,145 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Functional.Model;
+using Functional.Training;
+using Functional.Training.Data;
+using Functional.Training.Exercises;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Functional.Shell.Commands;
+
+/// <summary>
+/// <c>bench mnist</c>: one epoch of the MNIST tutorial over the shipped sample, timed through the functional core
+/// (<see cref="Loop.Run"/> with the pure step) and through the imperative TorchSharp loop (nn.Linear modules,
+/// torch.optim.Adam, backward), on the same initial weights and the same shuffled batches. Rounds alternate, so
+/// load from other processes falls on both.
+/// </summary>
+internal static class BenchMnist
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>The subcommand "mnist" for the <c>bench</c> parent command.</summary>
+    internal static Command Create(TextWriter stdout, TextWriter stderr) => Create(stdout, stderr, "mnist");
+
+    internal static Command Create(TextWriter stdout, TextWriter stderr, string name)
+    {
+        var rounds = new Option<int>("--rounds", "-r") { Description = "Timed epochs per implementation (alternating)", DefaultValueFactory = _ => 3 };
+        var seed = new Option<long>("--seed", "-s") { Description = "Seed of the weights and the shuffle", DefaultValueFactory = _ => 1 };
+        var limit = new Option<int?>("--limit") { Description = "Use the first N training images only" };
+        var threads = new Option<int?>("--threads") { Description = "torch threads (default 1, as mnist uses)", DefaultValueFactory = _ => 1 };
+        var command = new Command(name, "Time one MNIST epoch (sample, batch 10): functional core vs the imperative TorchSharp loop");
+        command.Options.Add(rounds);
+        command.Options.Add(seed);
+        command.Options.Add(limit);
+        command.Options.Add(threads);
+        command.SetAction((r, cancel) =>
+        {
+            if (r.GetValue(threads) is { } n)
+            {
+                if (n <= 0) throw new UsageException($"--threads must be positive, got {n}");
+                torch.set_num_threads(n);
+            }
+            return Task.FromResult(Run(r.GetValue(rounds), r.GetValue(seed), r.GetValue(limit), stdout, cancel));
+        });
+        return command;
+    }
+
+    private static int Run(int rounds, long seed, int? limit, TextWriter stdout, CancellationToken cancel)
+    {
+        if (rounds <= 0) throw new UsageException($"--rounds must be positive, got {rounds}");
+        using var data = MnistFiles.Load(MnistFiles.SampleDir, "shipped sample");
+        using var setup = Mnist.Prepare(new MnistOptions(Epochs: 1, Seed: seed, Limit: limit), data);
+        using var initial = setup.Initial;
+        var epoch = Batching.Shuffled(setup.TrainImages, setup.TrainLabels, 10, initial.Rng);
+        var batches = epoch.Batches;
+        stdout.WriteLine($"bench mnist: one epoch of {batches.Count} steps (batch 10, {setup.TrainImages.shape[0]:N0} images), network {setup.Trainer.Spec}, "
+                         + $"{setup.Trainer.Optimizer.Describe()}, {torch.get_num_threads()} torch threads, {rounds} alternating rounds");
+
+        // Warm-up: JIT, allocator and libtorch's lazy initialisation, for both.
+        Functional(setup, initial, batches.Take(50).ToList(), cancel);
+        Imperative(setup, initial, batches.Take(50).ToList());
+
+        List<double> fw = [], iw = [], fc = [], ic = [];
+        List<double> fLosses = [], iLosses = [];
+        for (var round = 0; round < rounds && !cancel.IsCancellationRequested; round++)
+        {
+            (var fWall, var fCpu, fLosses) = Functional(setup, initial, batches, cancel);
+            (var iWall, var iCpu, iLosses) = Imperative(setup, initial, batches);
+            fw.Add(fWall); iw.Add(iWall); fc.Add(fCpu); ic.Add(iCpu);
+            stdout.WriteLine(string.Format(Inv, "round {0}: functional {1:F3} s (cpu {2:F3})   imperative {3:F3} s (cpu {4:F3})   ratio {5:F3} (cpu {6:F3})",
+                round + 1, fWall, fCpu, iWall, iCpu, fWall / iWall, fCpu / iCpu));
+        }
+        var worst = fLosses.Zip(iLosses, (a, b) => Math.Abs(a - b) / Math.Max(Math.Abs(b), 1e-12)).DefaultIfEmpty(0).Max();
+        stdout.WriteLine(string.Format(Inv, "median wall: functional {0:F3} s ({1:F0} steps/s)   imperative {2:F3} s ({3:F0} steps/s)   ratio {4:F3} (target ≤ 1.2)",
+            Median(fw), batches.Count / Median(fw), Median(iw), batches.Count / Median(iw), Median(fw) / Median(iw)));
+        stdout.WriteLine(string.Format(Inv, "median cpu:  functional {0:F3} s   imperative {1:F3} s   ratio {2:F3}", Median(fc), Median(ic), Median(fc) / Median(ic)));
+        stdout.WriteLine(string.Format(Inv, "best wall:   functional {0:F3} s   imperative {1:F3} s   ratio {2:F3}", fw.Min(), iw.Min(), fw.Min() / iw.Min()));
+        stdout.WriteLine(string.Format(Inv, "same numbers: largest relative difference between the two loops' step losses {0:G3}", worst));
+        foreach (var b in batches) { b.Inputs.Dispose(); b.Targets.Dispose(); }
+        return ExitCodes.Ok;
+    }
+
+    private static (double Wall, double Cpu, List<double> Losses) Functional(MnistSetup setup, TrainState initial, IReadOnlyList<Batch> batches, CancellationToken cancel)
+    {
+        var start = setup.Trainer.Start(initial.Params.Clone(), initial.Rng);
+        var plan = new RunPlan(1, (_, r) => new EpochData(batches, r));
+        var losses = new List<double>(batches.Count);
+        var cpu = Cpu();
+        var clock = Stopwatch.StartNew();
+        foreach (var e in Loop.Run(setup.Trainer, start, plan, cancel))
+        {
+            if (e is StepEvent s) losses.Add(s.Loss);
+            if (e is Finished fin) fin.State.Dispose();
+        }
+        return (clock.Elapsed.TotalSeconds, Cpu() - cpu, losses);
+    }
+
+    private static (double Wall, double Cpu, List<double> Losses) Imperative(MnistSetup setup, TrainState initial, IReadOnlyList<Batch> batches)
+    {
+        var spec = setup.Trainer.Spec;
+        var layers = new List<TorchSharp.Modules.Linear>();
+        using (no_grad())
+            for (var l = 0; l < spec.LayerCount; l++)
+            {
+                var (fanIn, fanOut) = spec.LayerShape(l);
+                var layer = nn.Linear(fanIn, fanOut);
+                layer.weight!.copy_(initial.Params[$"{spec.LayerName(l)}.weight"]);
+                layer.bias!.copy_(initial.Params[$"{spec.LayerName(l)}.bias"]);
+                layers.Add(layer);
+            }
+        var lr = ((Functional.Training.Optimizers.Adam)setup.Trainer.Optimizer).Lr;
+        using var optimizer = optim.Adam(layers.SelectMany(l => l.parameters()), lr);
+        var losses = new List<double>(batches.Count);
+        var cpu = Cpu();
+        var clock = Stopwatch.StartNew();
+        foreach (var batch in batches)
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            var h = batch.Inputs;
+            for (var l = 0; l < layers.Count; l++)
+            {
+                h = layers[l].forward(h);
+                h = l < layers.Count - 1 ? nn.functional.relu(h) : nn.functional.log_softmax(h, 1);
+            }
+            var loss = nn.functional.nll_loss(h, batch.Targets);
+            loss.backward();
+            optimizer.step();
+            losses.Add(loss.item<float>());
+        }
+        var (wall, used) = (clock.Elapsed.TotalSeconds, Cpu() - cpu);
+        foreach (var l in layers) l.Dispose();
+        return (wall, used, losses);
+    }
+
+    // CPU time of the process: on a loaded machine it shows the work done, where wall time also counts the waiting.
+    private static double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+
+    private static double Median(List<double> xs)
+    {
+        var s = xs.Order().ToList();
+        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
+    }
+}

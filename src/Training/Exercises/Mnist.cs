@@ -1,0 +1,282 @@
+using System.Collections.Immutable;
+using Functional.Model;
+using Functional.Training.Data;
+using Functional.Training.Optimizers;
+using static TorchSharp.torch;
+
+namespace Functional.Training.Exercises;
+
+/// <summary>Options of the MNIST exercise; defaults are the tutorial's (784-64-64-64-10, Adam 1e-3, batch 10, 3 epochs).</summary>
+/// <param name="Epochs">Passes over the training images.</param>
+/// <param name="BatchSize">Images per optimizer step.</param>
+/// <param name="Lr">Adam learning rate.</param>
+/// <param name="Hidden">Hidden widths; null means the tutorial's 64, 64, 64.</param>
+/// <param name="Seed">Seed of the initial weights and the shuffles (as <c>torch.manual_seed</c>).</param>
+/// <param name="Limit">Train on the first <c>Limit</c> training images only; null uses them all.</param>
+public sealed record MnistOptions(int Epochs = 3, int BatchSize = 10, double Lr = 1e-3, IReadOnlyList<int>? Hidden = null, long Seed = 1, int? Limit = null)
+{
+    /// <summary>The hidden widths in effect (the tutorial's 64, 64, 64 unless <see cref="Hidden"/> says otherwise).</summary>
+    public ImmutableArray<int> HiddenSizes => Hidden is null ? [64, 64, 64] : [.. Hidden];
+
+    /// <summary>Throws <see cref="ArgumentException"/> with a one-line message for any out-of-range option.</summary>
+    public MnistOptions Validate()
+    {
+        if (Epochs <= 0) throw new ArgumentException($"--epochs must be positive, got {Epochs}");
+        if (BatchSize <= 0) throw new ArgumentException($"--batch-size must be positive, got {BatchSize}");
+        if (!(Lr > 0) || double.IsInfinity(Lr)) throw new ArgumentException($"--lr must be a positive number, got {Lr}");
+        if (HiddenSizes.Any(h => h <= 0)) throw new ArgumentException($"--hidden widths must be positive, got {string.Join(",", HiddenSizes)}");
+        if (Limit is <= 0) throw new ArgumentException($"--limit must be positive, got {Limit}");
+        return this;
+    }
+}
+
+/// <summary>A stream with the file name to use in error messages.</summary>
+public sealed record NamedStream(string Name, Stream Stream);
+
+/// <summary>
+/// MNIST as tensors: images float32 [N, 784] with pixels scaled to [0, 1] exactly as torchvision's <c>ToTensor()</c>
+/// (byte / 255 in float32), labels int64 [N]. Dispose frees the four tensors.
+/// </summary>
+public sealed record MnistData(Tensor TrainImages, Tensor TrainLabels, Tensor TestImages, Tensor TestLabels) : IDisposable
+{
+    /// <summary>Number of training images.</summary>
+    public long TrainCount => TrainImages.shape[0];
+    /// <summary>Number of test images.</summary>
+    public long TestCount => TestImages.shape[0];
+
+    /// <summary>Frees the tensors.</summary>
+    public void Dispose()
+    {
+        TrainImages.Dispose();
+        TrainLabels.Dispose();
+        TestImages.Dispose();
+        TestLabels.Dispose();
+    }
+}
+
+/// <summary>A prepared MNIST run: what to train, how, and on which data. The data belongs to the caller.</summary>
+public sealed record MnistSetup(Trainer Trainer, TrainState Initial, RunPlan Plan, MnistData Data, Tensor TrainImages, Tensor TrainLabels, int BatchesPerEpoch) : IDisposable
+{
+    /// <summary>Frees the (possibly limited) training views; the full data set is disposed by its owner.</summary>
+    public void Dispose()
+    {
+        TrainImages.Dispose();
+        TrainLabels.Dispose();
+    }
+}
+
+/// <summary>One image's prediction: the class and the ten class probabilities (exp of the network's log-softmax).</summary>
+public sealed record Prediction(int Label, float[] Probabilities)
+{
+    /// <summary>The <paramref name="k"/> most probable classes, most probable first.</summary>
+    public IEnumerable<(int Label, float Probability)> Top(int k) =>
+        Probabilities.Select((p, i) => (i, p)).OrderByDescending(x => x.p).ThenBy(x => x.i).Take(k);
+}
+
+/// <summary>
+/// The MNIST tutorial: Linear(784,64) → ReLU → Linear(64,64) → ReLU → Linear(64,64) → ReLU → Linear(64,10) →
+/// LogSoftmax, layers named fc1..fc4 as in its <c>Net</c>; NLL loss; Adam; shuffled batches every epoch; test accuracy
+/// as argmax(output) == label over the test set.
+/// </summary>
+public static class Mnist
+{
+    /// <summary>Image side in pixels.</summary>
+    public const int Side = 28;
+    /// <summary>Pixels per image (the network's inputs).</summary>
+    public const int Pixels = Side * Side;
+    /// <summary>Number of classes.</summary>
+    public const int Classes = 10;
+
+    /// <summary>The standard MNIST file names, without <c>.gz</c>, in the order train images, train labels, test images, test labels.</summary>
+    public static IReadOnlyList<string> FileNames { get; } =
+        ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
+
+    /// <summary>The tutorial's network with the given hidden widths: ReLU after each hidden layer, LogSoftmax head, layers fc1, fc2, ….</summary>
+    public static MlpSpec Spec(IEnumerable<int> hidden)
+    {
+        var spec = new MlpSpec(Pixels, hidden, Classes, new Activation.Relu(), new Activation.LogSoftmax());
+        return spec with { LayerNames = [.. Enumerable.Range(1, spec.LayerCount).Select(i => $"fc{i}")] };
+    }
+
+    /// <summary>
+    /// Reads the four IDX files (plain or gzipped) into tensors. Every problem — a corrupt or truncated file, images
+    /// that are not 28x28, an empty set, or images and labels of different counts — is an
+    /// <see cref="InvalidDataException"/> whose one-line message names the file.
+    /// </summary>
+    public static MnistData Read(NamedStream trainImages, NamedStream trainLabels, NamedStream testImages, NamedStream testLabels)
+    {
+        var (trainX, trainY) = ReadPair(trainImages, trainLabels);
+        var (testX, testY) = ReadPair(testImages, testLabels);
+        return new MnistData(ToInputs(trainX), ToLabels(trainY), ToInputs(testX), ToLabels(testY));
+    }
+
+    /// <summary>Pixels (0..255, row-major, image after image) as float32 [N, 784] in [0, 1], as <c>ToTensor()</c>: byte / 255.</summary>
+    public static Tensor ToInputs(IdxImages images)
+    {
+        using var raw = tensor(images.Pixels, [images.Count, (long)images.Rows * images.Cols], ScalarType.Byte);
+        using var f = raw.to(ScalarType.Float32);
+        return f.div(255f);
+    }
+
+    private static Tensor ToLabels(IdxLabels labels)
+    {
+        using var raw = tensor(labels.Labels, [labels.Count], ScalarType.Byte);
+        return raw.to(ScalarType.Int64);
+    }
+
+    private static (IdxImages, IdxLabels) ReadPair(NamedStream images, NamedStream labels)
+    {
+        var x = Idx.ReadImages(images.Stream, images.Name);
+        var y = Idx.ReadLabels(labels.Stream, labels.Name);
+        if (x.Rows != Side || x.Cols != Side)
+            throw new InvalidDataException($"{images.Name}: images are {x.Rows}x{x.Cols}, expected {Side}x{Side} for MNIST");
+        if (x.Count == 0) throw new InvalidDataException($"{images.Name}: the file holds no images");
+        Idx.Check(x, y, images.Name, labels.Name);
+        return (x, y);
+    }
+
+    /// <summary>
+    /// Builds the run: the initial weights from <c>Rng.Seed(seed)</c> (fc1 weight, fc1 bias, fc2 …, as constructing the
+    /// tutorial's <c>Net</c> under <c>torch.manual_seed</c>), then one <c>randperm</c> per epoch for the shuffle, and a
+    /// test-set evaluation (NLL and accuracy) after every epoch. <paramref name="data"/> stays the caller's.
+    /// </summary>
+    public static MnistSetup Prepare(MnistOptions options, MnistData data)
+    {
+        options.Validate();
+        var n = data.TrainCount;
+        if (options.Limit is { } limit && limit > n)
+            throw new ArgumentException($"--limit {limit} exceeds the {n} training images");
+        var count = options.Limit ?? n;
+        var spec = Spec(options.HiddenSizes);
+        var trainer = new Trainer(spec, new Loss.Nll(), new Adam(options.Lr).Validate());
+        var x = data.TrainImages.narrow(0, 0, count);
+        var y = data.TrainLabels.narrow(0, 0, count);
+        var (p, rng) = Init.Initialize(spec, Rng.Seed(options.Seed));
+        var batchSize = options.BatchSize;
+        var plan = new RunPlan(options.Epochs, (_, r) => Batching.Shuffled(x, y, batchSize, r))
+        {
+            Evaluate = q => Evaluate(spec, q, data.TestImages, data.TestLabels),
+        };
+        return new MnistSetup(trainer, trainer.Start(p, rng), plan, data, x, y, Batching.BatchCount(count, batchSize));
+    }
+
+    /// <summary>
+    /// Mean NLL and accuracy of <paramref name="p"/> on (<paramref name="x"/>, <paramref name="y"/>): accuracy counts
+    /// argmax(output) == label, as the tutorial's test loop does.
+    /// </summary>
+    public static Evaluation Evaluate(MlpSpec spec, Params p, Tensor x, Tensor y)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var output = Mlp.Forward(spec, p, x);
+        var loss = nn.functional.nll_loss(output, y).item<float>();
+        var correct = output.argmax(1).eq(y).sum().item<long>();
+        return new Evaluation(loss, (double)correct / x.shape[0]);
+    }
+
+    /// <summary>The network's prediction for each row of <paramref name="x"/> ([N, 784]).</summary>
+    public static Prediction[] Predict(MlpSpec spec, Params p, Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var probabilities = Mlp.Forward(spec, p, x).exp().contiguous();
+        var labels = probabilities.argmax(1).data<long>().ToArray();
+        var flat = probabilities.data<float>().ToArray();
+        var k = (int)spec.Outputs;
+        return [.. labels.Select((l, i) => new Prediction((int)l, flat.AsSpan(i * k, k).ToArray()))];
+    }
+
+    /// <summary>The confusion matrix: entry [t, p] counts images of true class t predicted as p.</summary>
+    public static int[,] Confusion(IReadOnlyList<int> truth, IReadOnlyList<int> predicted, int classes = Classes)
+    {
+        if (truth.Count != predicted.Count) throw new ArgumentException($"{truth.Count} labels but {predicted.Count} predictions");
+        var m = new int[classes, classes];
+        for (var i = 0; i < truth.Count; i++) m[truth[i], predicted[i]]++;
+        return m;
+    }
+
+    /// <summary>
+    /// A user's greyscale image (row-major, <paramref name="width"/> x <paramref name="height"/>, 0 = black, 1 = white) as
+    /// the network's input [1, 784]. MNIST digits are white ink on black, so an image whose border is mostly light
+    /// (mean border brightness above one half) is inverted first. A 28x28 image is then used as it is; any other size
+    /// is treated as MNIST's own digits were made: the ink's bounding box, padded to a square, is area-resized to
+    /// 20x20 and centred in a 28x28 black field. Values end in [0, 1].
+    /// </summary>
+    public static Tensor ImageToInput(float[] gray, int width, int height)
+    {
+        if (width <= 0 || height <= 0 || gray.Length != (long)width * height)
+            throw new ArgumentException($"expected {width}x{height} pixels, got {gray.Length}");
+        var invert = BorderMean(gray, width, height) > 0.5;
+        var ink = gray.Select(v => Math.Clamp(invert ? 1 - v : v, 0f, 1f)).ToArray();
+        var values = width == Side && height == Side ? ink : FitDigit(ink, width, height);
+        return tensor(values, [1, Pixels], ScalarType.Float32);
+    }
+
+    /// <summary>Mean brightness of the outermost ring of pixels.</summary>
+    public static double BorderMean(float[] gray, int width, int height)
+    {
+        double sum = 0;
+        var count = 0;
+        for (var r = 0; r < height; r++)
+            for (var c = 0; c < width; c++)
+                if (r == 0 || c == 0 || r == height - 1 || c == width - 1)
+                {
+                    sum += gray[r * width + c];
+                    count++;
+                }
+        return sum / count;
+    }
+
+    /// <summary>
+    /// Resamples a <paramref name="width"/> x <paramref name="height"/> image to <paramref name="size"/> x <paramref name="size"/>
+    /// by area averaging (each target pixel is the mean of the source area it covers, fractional pixels weighted).
+    /// </summary>
+    public static float[] ResizeArea(float[] src, int width, int height, int size)
+    {
+        var dst = new float[size * size];
+        double sx = (double)width / size, sy = (double)height / size;
+        for (var ty = 0; ty < size; ty++)
+            for (var tx = 0; tx < size; tx++)
+            {
+                double y0 = ty * sy, y1 = (ty + 1) * sy, x0 = tx * sx, x1 = (tx + 1) * sx, sum = 0, area = 0;
+                for (var y = (int)Math.Floor(y0); y < Math.Min(height, (int)Math.Ceiling(y1)); y++)
+                {
+                    var wy = Math.Min(y + 1, y1) - Math.Max(y, y0);
+                    for (var x = (int)Math.Floor(x0); x < Math.Min(width, (int)Math.Ceiling(x1)); x++)
+                    {
+                        var w = wy * (Math.Min(x + 1, x1) - Math.Max(x, x0));
+                        sum += w * src[y * width + x];
+                        area += w;
+                    }
+                }
+                dst[ty * size + tx] = area > 0 ? (float)(sum / area) : 0f;
+            }
+        return dst;
+    }
+
+    // MNIST's own preparation: the digit's bounding box scaled to fit 20x20, centred in 28x28.
+    private static float[] FitDigit(float[] ink, int width, int height)
+    {
+        int top = height, bottom = -1, left = width, right = -1;
+        for (var r = 0; r < height; r++)
+            for (var c = 0; c < width; c++)
+                if (ink[r * width + c] > 0.1f)
+                {
+                    top = Math.Min(top, r); bottom = Math.Max(bottom, r);
+                    left = Math.Min(left, c); right = Math.Max(right, c);
+                }
+        if (bottom < 0) return ResizeArea(ink, width, height, Side); // no ink: nothing to centre
+        var side = Math.Max(bottom - top + 1, right - left + 1);
+        var square = new float[side * side];
+        int offR = (side - (bottom - top + 1)) / 2, offC = (side - (right - left + 1)) / 2;
+        for (var r = top; r <= bottom; r++)
+            for (var c = left; c <= right; c++)
+                square[(r - top + offR) * side + (c - left + offC)] = ink[r * width + c];
+        var box = ResizeArea(square, side, side, 20);
+        var result = new float[Pixels];
+        for (var r = 0; r < 20; r++)
+            for (var c = 0; c < 20; c++)
+                result[(r + 4) * Side + c + 4] = box[r * 20 + c];
+        return result;
+    }
+}
