@@ -160,9 +160,9 @@ public sealed class BlobsTests
         Assert.Throws<ArgumentException>(() => Batching.Split(10, f, SplitMode.Sequential, Rng.Seed(0)));
 
     [Fact]
-    public void Blob_classifier_draws_train_then_test_then_weights_and_labels_cluster_0_against_the_rest()
+    public void Blob_classifier_with_new_test_centers_draws_train_then_test_then_weights_and_labels_cluster_0_against_the_rest()
     {
-        using var setup = BlobClassifier.Prepare(new BlobClassifierOptions(Seed: 5));
+        using var setup = BlobClassifier.Prepare(new BlobClassifierOptions(Seed: 5, SameCenters: false));
         var (train, r1) = Blobs.Make(40, Rng.Seed(5));
         var (test, r2) = Blobs.Make(10, r1);
         var (p, _) = Init.Initialize(BlobClassifier.Spec(10), r2);
@@ -172,6 +172,21 @@ public sealed class BlobsTests
             Assert.Equal(TensorAssert.Bytes(test.Points), TensorAssert.Bytes(setup.Test.Points));
             Assert.Equal(TensorAssert.Bytes(p["fc1.weight"]), TensorAssert.Bytes(setup.Initial.Params["fc1.weight"]));
             Assert.Equal(TensorAssert.Values(train.Cluster).Select(c => c == 0 ? 0.0 : 1.0), TensorAssert.Values(setup.TrainLabels));
+        }
+        setup.Initial.Dispose();
+    }
+
+    [Fact]
+    public void Blob_classifier_by_default_draws_test_points_around_the_training_centers_after_the_training_points()
+    {
+        using var setup = BlobClassifier.Prepare(new BlobClassifierOptions(Seed: 5));
+        var (train, r1) = Blobs.Make(40, Rng.Seed(5));
+        var (test, r2) = Blobs.Around(train.Centers, 10, r1, 1.5);
+        var (p, _) = Init.Initialize(BlobClassifier.Spec(10), r2);
+        using (train) using (test) using (p)
+        {
+            Assert.Equal(TensorAssert.Bytes(test.Points), TensorAssert.Bytes(setup.Test.Points));
+            Assert.Equal(TensorAssert.Bytes(p["fc1.weight"]), TensorAssert.Bytes(setup.Initial.Params["fc1.weight"]));
         }
         setup.Initial.Dispose();
     }
