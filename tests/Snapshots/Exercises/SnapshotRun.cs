@@ -14,16 +14,24 @@ internal static class SnapshotRun
     /// <summary>Significant digits of snapshotted numbers (see the README's testing section for how this was chosen).</summary>
     public const int Digits = 6;
 
-    public static string[] Render(string exercise, params string[] options)
+    public static string[] Render(string exercise, params string[] options) => Render(exercise, options, log: true, output: true);
+
+    /// <summary>Runs <paramref name="exercise"/> (a command, possibly with a subcommand word) with the options, adding --log and --out where the command has them.</summary>
+    public static string[] Render(string exercise, string[] options, bool log, bool output, params string[] outFiles)
     {
         var dir = ShellRunner.TempDir();
-        var log = Path.Combine(dir, "log.jsonl");
+        var logPath = Path.Combine(dir, "log.jsonl");
         var outDir = Path.Combine(dir, "out");
-        string[] args = [exercise, .. options, "--log", log, "--out", outDir];
+        string[] args = [.. exercise.Split(' '), .. options, .. log ? new[] { "--log", logPath } : [], .. output ? new[] { "--out", outDir } : []];
         var r = ShellRunner.Run(args);
         var lines = new List<string> { $"command: {exercise} {string.Join(" ", options)}", $"exit: {r.ExitCode}" };
-        if (File.Exists(log))
-            lines.AddRange(File.ReadLines(log).Select(RenderEvent));
+        if (File.Exists(logPath))
+            lines.AddRange(File.ReadLines(logPath).Select(RenderEvent));
+        foreach (var name in outFiles)
+        {
+            lines.Add($"file {name}:");
+            lines.AddRange(File.ReadLines(Path.Combine(outDir, name)).Select(l => RoundNumbers(l)));
+        }
         var checkpoint = Path.Combine(outDir, $"{exercise}.safetensors");
         if (File.Exists(checkpoint)) lines.AddRange(RenderParams(checkpoint));
         lines.Add("stdout:");
@@ -61,6 +69,20 @@ internal static class SnapshotRun
         }
     }
 
+    // What depends on the clock (durations, rates) or the run's folder is replaced; the rest is what the user saw.
     private static IEnumerable<string> Normalize(string text, string dir) =>
-        text.Replace(dir, "<tmp>").ReplaceLineEndings("\n").TrimEnd('\n').Split('\n');
+        text.Replace(dir, "<tmp>").ReplaceLineEndings("\n").TrimEnd('\n').Split('\n')
+            .Select(l => Rates.Replace(l, "<rate>"))
+            .Select(l => Durations.Replace(l, "<time>"));
+
+    private static readonly System.Text.RegularExpressions.Regex Rates =
+        new(@"[\d,.]+\s?[a-zA-Z-]+/s\b", System.Text.RegularExpressions.RegexOptions.Compiled);
+    private static readonly System.Text.RegularExpressions.Regex Durations =
+        new(@"\b\d+(\.\d+)?\s?(ms|s|µs|min)(/[a-z]+)?\b", System.Text.RegularExpressions.RegexOptions.Compiled);
+    private static readonly System.Text.RegularExpressions.Regex Numbers =
+        new(@"-?\d+\.\d+(E[-+]?\d+)?", System.Text.RegularExpressions.RegexOptions.Compiled);
+
+    /// <summary>Every decimal number in a line of a result file, to <see cref="Digits"/> significant digits.</summary>
+    private static string RoundNumbers(string line) =>
+        Numbers.Replace(line, m => Num(double.Parse(m.Value, CultureInfo.InvariantCulture)));
 }
