@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Functional.Shell.Commands;
 
 namespace Functional.Shell;
@@ -8,6 +9,21 @@ public static class Cli
 {
     /// <summary>Runs the shell with <paramref name="args"/>, writing to the given writers; returns the process exit code.</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    {
+        // Output, logs and result files read the same on every machine: "0.1", never a locale's "0,1".
+        var (culture, uiCulture) = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
+        CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
+        try
+        {
+            return await RunInvariantAsync(args, stdout, stderr, cancel);
+        }
+        finally
+        {
+            (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = (culture, uiCulture);
+        }
+    }
+
+    private static async Task<int> RunInvariantAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
         var root = new RootCommand("Functional: the classic first-neural-network PyTorch tutorials, run and verified on TorchSharp.");
         foreach (var command in Exercises(stdout, stderr))

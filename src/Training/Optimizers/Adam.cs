@@ -75,6 +75,6 @@ public sealed record Adam(double Lr = 1e-3, double Beta1 = 0.9, double Beta2 = 0
 
     /// <inheritdoc/>
     public override string Describe() =>
-        (MemberLr is null ? $"adam(lr={Lr}" : "adam(lr=per member") + (Beta1 != 0.9 || Beta2 != 0.999 ? $", betas=({Beta1}, {Beta2})" : "") + (Eps != 1e-8 ? $", eps={Eps}" : "")
-        + (WeightDecay != 0 ? $", weight_decay={WeightDecay}" : "") + (Amsgrad ? ", amsgrad" : "") + ")";
+        (MemberLr is null ? $"adam(lr={Invariant(Lr)}" : "adam(lr=per member") + (Beta1 != 0.9 || Beta2 != 0.999 ? $", betas=({Invariant(Beta1)}, {Invariant(Beta2)})" : "") + (Eps != 1e-8 ? $", eps={Invariant(Eps)}" : "")
+        + (WeightDecay != 0 ? $", weight_decay={Invariant(WeightDecay)}" : "") + (Amsgrad ? ", amsgrad" : "") + ")";
 }

@@ -44,6 +44,9 @@ public abstract record Optimizer
 
     private protected static Tensor ZerosLike(Tensor t) => zeros_like(t);
 
+    // Descriptions go into checkpoints and are compared on resume: never the ambient culture's "0,1".
+    private protected static string Invariant(double x) => x.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     // Per-member learning rates shaped [K, 1, …] to broadcast over a stacked parameter [K, …], in its dtype.
     private protected static Tensor MemberRates(IReadOnlyList<double> rates, Tensor like)
     {

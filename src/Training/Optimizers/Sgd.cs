@@ -64,6 +64,6 @@ public sealed record Sgd(double Lr, double Momentum = 0, double Dampening = 0, b
 
     /// <inheritdoc/>
     public override string Describe() =>
-        (MemberLr is null ? $"sgd(lr={Lr}" : "sgd(lr=per member") + (Momentum != 0 ? $", momentum={Momentum}" : "") + (Dampening != 0 ? $", dampening={Dampening}" : "")
-        + (Nesterov ? ", nesterov" : "") + (WeightDecay != 0 ? $", weight_decay={WeightDecay}" : "") + ")";
+        (MemberLr is null ? $"sgd(lr={Invariant(Lr)}" : "sgd(lr=per member") + (Momentum != 0 ? $", momentum={Invariant(Momentum)}" : "") + (Dampening != 0 ? $", dampening={Invariant(Dampening)}" : "")
+        + (Nesterov ? ", nesterov" : "") + (WeightDecay != 0 ? $", weight_decay={Invariant(WeightDecay)}" : "") + ")";
 }

@@ -76,7 +76,7 @@ internal static class SnapshotRun
             .Select(l => Durations.Replace(l, "<time>"));
 
     private static readonly System.Text.RegularExpressions.Regex Rates =
-        new(@"[\d,.]+\s?[a-zA-Z-]+/s\b", System.Text.RegularExpressions.RegexOptions.Compiled);
+        new(@"[\d,.]+(\s[a-zA-Z-]+)+/s\b", System.Text.RegularExpressions.RegexOptions.Compiled);
     private static readonly System.Text.RegularExpressions.Regex Durations =
         new(@"\b\d+(\.\d+)?\s?(ms|s|µs|min)(/[a-z]+)?\b", System.Text.RegularExpressions.RegexOptions.Compiled);
     private static readonly System.Text.RegularExpressions.Regex Numbers =
