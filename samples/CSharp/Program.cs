@@ -1,5 +1,6 @@
 // The core as a C# library: a spec as a value, a seeded init, XOR trained by folding the pure step over epochs, and a
-// small ensemble trained as one batched computation. The same walkthrough as samples/FSharp.
+// small ensemble trained as one batched computation. The same walkthrough as samples/FSharp. The part between the
+// README markers is the README's C# example, word for word (a test checks).
 using System.Collections.Immutable;
 using System.Globalization;
 using Functional.Model;
@@ -9,31 +10,28 @@ using Functional.Training.Optimizers;
 using static TorchSharp.torch;
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-const long seed = 7;
 
-// A spec is an immutable value: a constructor for the sizes and activations, `with` (or With) for a changed copy.
+// README:begin
+// A spec is an immutable value: a constructor for the sizes and activations, With(...) (or C#'s with) for a changed copy.
 var baseSpec = new MlpSpec(inputs: 2, hidden: [2], outputs: 1, hiddenActivation: new Activation.Tanh(), head: new Activation.Sigmoid());
 var spec = baseSpec.With(hidden: [4]);
-Console.WriteLine($"spec {spec} (from {baseSpec})");
-
-// The four rows of the XOR truth table, no noise: inputs [4, 2], targets [4, 1].
-using var inputs = tensor(new float[] { 0, 0, 0, 1, 1, 0, 1, 1 }).reshape(4, 2);
+using var inputs = tensor(new float[] { 0, 0, 0, 1, 1, 0, 1, 1 }).reshape(4, 2); // the XOR truth table
 using var targets = tensor(new float[] { 0, 1, 1, 0 }).reshape(4, 1);
 var batch = new Batch(inputs, targets);
-
-// Randomness is a value: the init draws from Rng.Seed(seed) and hands back the generator that follows.
-var (initialParams, rng) = Init.Initialize(spec, Rng.Seed(seed));
+var (initialParams, rng) = Init.Initialize(spec, Rng.Seed(7)); // randomness is a value: params and the Rng after the draws
 var trainer = new Trainer(spec, new Loss.Mse(), new Sgd(Lr: 0.5));
-
-// The pure step folded over epochs: each state is disposed as soon as the next one exists.
+// The pure step folded over epochs: every state is disposed once the next exists.
 var (final, losses) = Enumerable.Range(1, 1000).Aggregate(
     (State: trainer.Start(initialParams, rng), Losses: ImmutableList<double>.Empty),
-    (acc, _) =>
+    (run, _) =>
     {
-        using var previous = acc.State;
-        var (next, log) = trainer.Step(acc.State, batch);
-        return (next, acc.Losses.Add(log.Loss));
+        using var previous = run.State;
+        var (next, log) = trainer.Step(run.State, batch);
+        return (next, run.Losses.Add(log.Loss));
     });
+// README:end
+
+Console.WriteLine($"spec {spec} (from {baseSpec})");
 using (final)
 {
     for (var e = 250; e <= losses.Count; e += 250)

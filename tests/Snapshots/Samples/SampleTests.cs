@@ -33,6 +33,21 @@ public sealed class SampleTests
         Assert.Contains("Seq.fold", code);
     }
 
+    [Theory]
+    [InlineData("CSharp/Program.cs", "csharp")]
+    [InlineData("FSharp/Program.fs", "fsharp")]
+    public void README_examples_are_the_samples_word_for_word(string sample, string fence)
+    {
+        var root = RepoRoot();
+        var source = File.ReadAllText(Path.Combine(root, "samples", sample)).Replace("\r\n", "\n");
+        var begin = source.IndexOf("// README:begin\n", StringComparison.Ordinal);
+        var end = source.IndexOf("// README:end\n", StringComparison.Ordinal);
+        Assert.True(begin >= 0 && end > begin, $"samples/{sample} lacks its README markers");
+        var excerpt = source[(begin + "// README:begin\n".Length)..end];
+        var readme = File.ReadAllText(Path.Combine(root, "README.md")).Replace("\r\n", "\n");
+        Assert.Contains($"```{fence}\n{excerpt}```\n", readme);
+    }
+
     private static void AssertLearnsXor(Run run)
     {
         Assert.True(run.ExitCode == 0, $"exit code {run.ExitCode}\n{run.Stderr}");
