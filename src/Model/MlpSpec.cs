@@ -59,6 +59,25 @@ public sealed record MlpSpec
     /// <summary>The same spec with layers named as in <c>nn.Sequential(Linear, act, Linear, …)</c>: 0, 2, 4, …</summary>
     public MlpSpec WithSequentialNames() => this with { LayerNames = [.. Enumerable.Range(0, LayerCount).Select(i => (2 * i).ToString())] };
 
+    /// <summary>
+    /// A copy with the given fields replaced and the rest kept, validated like the constructor (C#'s <c>with</c> skips
+    /// that check). Named arguments make it the <c>with</c> copy of languages that cannot use C#'s, such as F#:
+    /// <c>spec.With(hidden = [ 4 ])</c>. Changing the number of layers while keeping explicit <see cref="LayerNames"/>
+    /// throws: give names for the new layers too.
+    /// </summary>
+    public MlpSpec With(int? inputs = null, IEnumerable<int>? hidden = null, int? outputs = null, Activation? hiddenActivation = null,
+        Activation? head = null, bool? squeezeOutput = null, IEnumerable<string>? layerNames = null)
+    {
+        var spec = new MlpSpec(inputs ?? Inputs, hidden ?? Hidden, outputs ?? Outputs, hiddenActivation ?? HiddenActivation, head ?? Head)
+        {
+            SqueezeOutput = squeezeOutput ?? SqueezeOutput,
+            LayerNames = layerNames is null ? LayerNames : [.. layerNames],
+        };
+        if (!spec.LayerNames.IsDefaultOrEmpty && spec.LayerNames.Length != spec.LayerCount)
+            throw new ArgumentException($"{spec.LayerNames.Length} layer names for {spec.LayerCount} layers");
+        return spec;
+    }
+
     /// <summary>The state-dict names of the parameters in PyTorch's order: each layer's weight, then its bias.</summary>
     public ImmutableArray<string> ParamNames() =>
         [.. Enumerable.Range(0, LayerCount).SelectMany(i => new[] { $"{LayerName(i)}.weight", $"{LayerName(i)}.bias" })];

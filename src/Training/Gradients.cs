@@ -3,7 +3,10 @@ using static TorchSharp.torch;
 
 namespace Functional.Training;
 
-/// <summary>A loss value and its gradient with respect to every parameter (same names and shapes as the params).</summary>
+/// <summary>
+/// A loss value (detached, single element) and its gradient with respect to every parameter (same names and shapes as
+/// the params). Both are new tensors owned by the caller, in the caller's DisposeScope if there is one.
+/// </summary>
 public sealed record ValueAndGradient(Tensor Value, Params Gradient);
 
 /// <summary>Pure gradients: <c>torch.autograd.grad</c> on a loss closure over params; no <c>.grad</c> field is read or written.</summary>

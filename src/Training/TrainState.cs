@@ -5,7 +5,10 @@ using static TorchSharp.torch;
 
 namespace Functional.Training;
 
-/// <summary>One batch of training data: inputs and targets, in whatever shapes the spec and loss expect.</summary>
+/// <summary>
+/// One batch of training data: inputs and targets, in whatever shapes the spec and loss expect (for an ensemble, with a
+/// leading member dimension). A batch does not own its tensors: whoever made them disposes them, after the steps that use them.
+/// </summary>
 public sealed record Batch(Tensor Inputs, Tensor Targets);
 
 /// <summary>
@@ -30,10 +33,13 @@ public sealed record TrainState(Params Params, OptimizerState Optimizer, long St
     }
 }
 
-/// <summary>What one step reports: the loss at the params before the update.</summary>
+/// <summary>What one step reports: the loss at the params before the update (NaN or infinite when the step diverged).</summary>
 public sealed record StepLog(double Loss);
 
-/// <summary>The state after one step and its log.</summary>
+/// <summary>
+/// The state after one step and its log. <see cref="State"/> holds only new tensors, owned by the caller; the state the
+/// step started from is unchanged and still belongs to its owner, who disposes it once it is no longer needed.
+/// </summary>
 public sealed record Stepped(TrainState State, StepLog Log);
 
 /// <summary>

@@ -122,7 +122,10 @@ public sealed class SafeTensorsFile
             ? entry
             : throw new KeyNotFoundException($"The checkpoint has no tensor named \"{name}\".");
 
-    /// <summary>Looks a tensor up by name.</summary>
+    /// <summary>Whether the file has a tensor named <paramref name="name"/> (then the indexer finds it): the lookup without an <c>out</c> parameter.</summary>
+    public bool Contains(string name) => _byName.ContainsKey(name);
+
+    /// <summary>Looks a tensor up by name: true with the entry when present, false (and no entry) otherwise.</summary>
     public bool TryGetTensor(string name, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TensorEntry entry) =>
         _byName.TryGetValue(name, out entry);
 }
