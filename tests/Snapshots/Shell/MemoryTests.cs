@@ -7,7 +7,7 @@ namespace Functional.Snapshots.Shell;
 public sealed class MemoryTests
 {
     [Fact]
-    public void A_100000_step_run_keeps_resident_memory_within_50_MB_of_its_warm_up()
+    public async Task A_100000_step_run_keeps_resident_memory_within_50_MB_of_its_warm_up()
     {
         var shell = Path.Combine(AppContext.BaseDirectory, "Functional.Shell.dll");
         var start = new ProcessStartInfo("dotnet", [shell, "bench", "memory", "--steps", "100000", "--every", "10000", "--max-growth-mb", "50"])
@@ -16,11 +16,13 @@ public sealed class MemoryTests
             RedirectStandardError = true,
         };
         using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)), "bench memory did not finish in 5 minutes");
-        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}\n{stdout.Result}\n{stderr.Result}");
-        Assert.Equal(10, stdout.Result.Split('\n').Count(l => l.StartsWith("step ")));
-        Assert.Contains(": flat", stdout.Result);
+        var stdoutTask = process.StandardOutput.ReadToEndAsync();
+        var stderrTask = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await process.WaitForExitAsync(timeout.Token);
+        var (stdout, stderr) = (await stdoutTask, await stderrTask);
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}\n{stdout}\n{stderr}");
+        Assert.Equal(10, stdout.Split('\n').Count(l => l.StartsWith("step ")));
+        Assert.Contains(": flat", stdout);
     }
 }

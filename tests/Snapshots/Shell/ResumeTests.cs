@@ -39,7 +39,7 @@ public sealed class ResumeTests
     }
 
     [Fact]
-    public void Logic_cancelled_like_ctrl_c_exits_130_and_resumes_to_the_same_log()
+    public async Task Logic_cancelled_like_ctrl_c_exits_130_and_resumes_to_the_same_log()
     {
         var dir = ShellRunner.TempDir();
         string[] common = ["logic", "--seed", "8", "--epochs", "300"];
@@ -47,8 +47,8 @@ public sealed class ResumeTests
         Assert.Equal(0, full.ExitCode);
         using var cts = new CancellationTokenSource();
         var stderrWriter = new StringWriter();
-        var code = Functional.Shell.Cli.RunAsync([.. common, "--log", $"{dir}/part.jsonl", "--out", $"{dir}/part"],
-            new CancelOn("epoch  100/300", cts), stderrWriter, cts.Token).GetAwaiter().GetResult();
+        var code = await Functional.Shell.Cli.RunAsync([.. common, "--log", $"{dir}/part.jsonl", "--out", $"{dir}/part"],
+            new CancelOn("epoch  100/300", cts), stderrWriter, cts.Token);
         var interrupted = new ShellRunner.Result(code, "", stderrWriter.ToString());
         Assert.Equal(130, interrupted.ExitCode);
         Assert.Contains("interrupted at epoch 101, batch 0; checkpoint saved to", interrupted.Stderr);
