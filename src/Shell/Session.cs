@@ -33,8 +33,11 @@ internal static class Session
     public static string OptimizerPath(string checkpoint) =>
         Path.Combine(Path.GetDirectoryName(checkpoint)!, Path.GetFileNameWithoutExtension(checkpoint) + ".optim.safetensors");
 
-    /// <summary>Reads the resume checkpoint (if any) and returns the run to execute: the loaded state and start position, or <paramref name="run"/> unchanged.</summary>
-    public static ExerciseRun Resume(ExerciseRun run, SessionOptions options)
+    /// <summary>
+    /// Reads the resume checkpoint (if any) and returns the run to execute: the loaded state and start position, or
+    /// <paramref name="run"/> unchanged. A resumed run's log starts with the existing log's events before that position.
+    /// </summary>
+    public static ExerciseRun Resume(ExerciseRun run, SessionOptions options, RunOutput output, TextWriter stdout)
     {
         if (options.Resume is null) return run;
         var path = Path.GetFullPath(options.Resume);
@@ -68,6 +71,8 @@ internal static class Session
             throw new UsageException($"--resume {options.Resume}: the checkpoint is already past epoch {run.Plan.Epochs}; pass a larger --epochs to train on");
         }
         run.Initial.Dispose();
+        stdout.WriteLine($"resuming at epoch {restored.Info.Next.Epoch}, batch {restored.Info.Next.Batch}");
+        output.ContinueFrom(restored.Info.Next);
         return run with { Initial = restored.State, Plan = run.Plan with { Start = restored.Info.Next } };
     }
 

@@ -49,8 +49,7 @@ internal static class BlobsCommand
         var test = new List<double>();
         var accuracy = new List<double>();
         var every = o.Epochs <= 100 ? 1 : Format.ProgressInterval(o.Epochs);
-        var run = Session.Resume(new ExerciseRun("blobs", setup.Trainer, setup.Initial, setup.Plan, Session.OptionsOf(o, nameof(o.Epochs))), session);
-        output.ContinueFrom(run.Plan.Start);
+        var run = Session.Resume(new ExerciseRun("blobs", setup.Trainer, setup.Initial, setup.Plan, Session.OptionsOf(o, nameof(o.Epochs))), session, output, stdout);
         var result = Session.Train(run, session, output, stderr, repeat, "try a smaller --lr", e =>
         {
             if (e is not EpochEvent ep) return;

@@ -32,13 +32,10 @@ internal static class LogicCommand
     internal static int Run(LogicOptions o, SessionOptions session, RunOutput output, bool quiet, string repeat, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
         using var setup = Logic.Prepare(o);
-        var run = Session.Resume(new ExerciseRun("logic", setup.Trainer, setup.Initial, setup.Plan, Session.OptionsOf(o, nameof(o.Epochs))), session);
-        output.ContinueFrom(run.Plan.Start);
+        var run = Session.Resume(new ExerciseRun("logic", setup.Trainer, setup.Initial, setup.Plan, Session.OptionsOf(o, nameof(o.Epochs))), session, output, stdout);
         var inv = CultureInfo.InvariantCulture;
         stdout.WriteLine($"logic: {o.Gate.ToUpperInvariant()} gate, network {setup.Trainer.Spec}, {setup.Trainer.Loss.Name}, {setup.Trainer.Optimizer.Describe()}, {o.Epochs} epochs, seed {o.Seed}");
         var every = Format.ProgressInterval(o.Epochs);
-        if (run.Plan.Start != Position.Start)
-            stdout.WriteLine($"resuming at epoch {run.Plan.Start.Epoch}, batch {run.Plan.Start.Batch}");
         var result = Session.Train(run, session, output, stderr, repeat, "try a smaller --lr", e =>
         {
             if (!quiet && e is EpochEvent ep && (ep.Epoch % every == 0 || ep.Epoch == 1 || ep.Epoch == o.Epochs))

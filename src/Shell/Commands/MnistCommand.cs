@@ -86,10 +86,7 @@ internal static class MnistCommand
                          + $"batch {o.BatchSize}, {o.Epochs} epochs, {setup.TrainImages.shape[0]:N0} training images, seed {o.Seed}");
 
         var options = Session.OptionsOf(o, nameof(o.Epochs)).Add("Data", dataDir is null ? "shipped sample" : Path.GetFullPath(dataDir));
-        var run = Session.Resume(new ExerciseRun("mnist", trainer, setup.Initial, setup.Plan, options), session);
-        output.ContinueFrom(run.Plan.Start);
-        if (run.Plan.Start != Position.Start)
-            stdout.WriteLine($"resuming at epoch {run.Plan.Start.Epoch}, batch {run.Plan.Start.Batch}");
+        var run = Session.Resume(new ExerciseRun("mnist", trainer, setup.Initial, setup.Plan, options), session, output, stdout);
         var result = Train(setup, run, session, o, output, quiet, repeat, stdout, stderr, cancel);
         output.Commit();
         using var final = result.Finished.State;

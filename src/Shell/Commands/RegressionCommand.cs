@@ -116,10 +116,7 @@ internal static class RegressionCommand
     private static Trace Train(RegressionSetup s, RegressionOptions o, string exercise, SessionOptions session, RunOutput output, bool quiet, string repeat,
         TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
-        var run = Session.Resume(new ExerciseRun(exercise, s.Trainer, s.Initial, s.Plan, Session.OptionsOf(o, nameof(o.Epochs))), session);
-        output.ContinueFrom(run.Plan.Start);
-        if (run.Plan.Start != Position.Start)
-            stdout.WriteLine($"resuming at epoch {run.Plan.Start.Epoch}, batch {run.Plan.Start.Batch}");
+        var run = Session.Resume(new ExerciseRun(exercise, s.Trainer, s.Initial, s.Plan, Session.OptionsOf(o, nameof(o.Epochs))), session, output, stdout);
         var train = new List<double>(o.Epochs);
         var val = new List<double>(o.Epochs);
         var clock = Stopwatch.StartNew();

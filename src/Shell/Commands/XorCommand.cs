@@ -43,10 +43,7 @@ internal static class XorCommand
         var epochs = new List<EpochEvent>();
         double window = 0;
         // The lines every 100 batches are the progress display (a live bar on stderr would garble them).
-        var run = Session.Resume(new ExerciseRun("xor", setup.Trainer, setup.Initial, setup.Plan, Session.OptionsOf(o, nameof(o.Epochs))), session);
-        output.ContinueFrom(run.Plan.Start);
-        if (run.Plan.Start != Position.Start)
-            stdout.WriteLine($"resuming at epoch {run.Plan.Start.Epoch}, batch {run.Plan.Start.Batch}");
+        var run = Session.Resume(new ExerciseRun("xor", setup.Trainer, setup.Initial, setup.Plan, Session.OptionsOf(o, nameof(o.Epochs))), session, output, stdout);
         var result = Session.Train(run, session, output, stderr, repeat, "try a smaller --lr", e =>
         {
             switch (e)
@@ -66,9 +63,12 @@ internal static class XorCommand
                     break;
             }
         }, cancel);
-        output.Commit();
         using var final = result.Finished.State;
-        if (result.ExitCode != ExitCodes.Ok) return result.ExitCode;
+        if (result.ExitCode != ExitCodes.Ok)
+        {
+            output.Commit();
+            return result.ExitCode;
+        }
         var last = epochs.LastOrDefault();
         var firstPerfect = epochs.FirstOrDefault(e => e.Accuracy >= 1.0)?.Epoch;
         stdout.WriteLine();

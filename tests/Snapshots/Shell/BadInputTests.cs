@@ -40,7 +40,51 @@ public sealed class BadInputTests
         "logic --resume {garbage}",
         "logic --resume {file}",
         "logic extra-argument",
+        "regression --split 1.5",
+        "regression --split abc",
+        "regression --points 1",
+        "regression --batch-size 0",
+        "regression --preset nope",
+        "regression --optimizer rmsprop",
+        "regression --split-mode diagonal",
+        "regression --activation swish",
+        "regression --compare-weight-decay 0",
+        "regression --compare-weight-decay 0.001 --resume {garbage}",
+        "perceptron --lr -1",
+        "perceptron --inputs 0",
+        "blobs --samples 0",
+        "blobs --hidden -2",
+        "blobs --resume {logic-checkpoint}",
+        "xor --activation swish",
+        "xor --init he",
+        "xor --hidden 0",
+        "xor --inputs 0",
+        "xor-experiments --repeats 0",
+        "xor-experiments --only 9",
+        "mnist --data /no/such/dir",
+        "mnist --data {dir}",
+        "mnist --hidden 64,x",
+        "mnist --batch-size 0",
+        "mnist --limit 0",
+        "mnist --threads 0",
+        "mnist --show 99999 --limit 10 --epochs 1",
+        "mnist predict /no/such.png --model /no/such.safetensors",
+        "mnist predict {file} --model {logic-checkpoint}",
+        "mnist predict {file}",
+        "bench memory --steps 0",
+        "bench nothing",
     };
+
+    // Commands that write into --out; the others have no such option.
+    private static readonly string[] WithOut = ["logic", "regression", "blobs", "xor", "xor-experiments", "mnist"];
+
+    private static readonly Lazy<string> LogicCheckpoint = new(() =>
+    {
+        var dir = ShellRunner.TempDir();
+        var r = ShellRunner.Run("logic", "-q", "--epochs", "2", "--out", dir);
+        if (r.ExitCode != 0) throw new InvalidOperationException(r.Stderr);
+        return Path.Combine(dir, "logic.safetensors");
+    });
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -54,9 +98,11 @@ public sealed class BadInputTests
         File.WriteAllBytes(garbage, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
         File.WriteAllBytes(Path.Combine(dir, "bad.optim.safetensors"), [1, 2, 3]);
         var args = line.Split(' ', StringSplitOptions.RemoveEmptyEntries)
-            .Select(a => a.Replace("{out}", outDir).Replace("{file}", file).Replace("{garbage}", garbage).Replace("{dir}", dir)).ToList();
+            .Select(a => a.Replace("{out}", outDir).Replace("{file}", file).Replace("{garbage}", garbage).Replace("{dir}", dir)
+            .Replace("{logic-checkpoint}", a.Contains("{logic-checkpoint}") ? LogicCheckpoint.Value : "")).ToList();
         // Commands get a fresh --out unless the case sets one, so "nothing written" is checkable.
-        if (args.Count > 0 && !args.Contains("--out") && !line.StartsWith('-') && args[0] != "bogus") args.AddRange(["--out", outDir]);
+        if (args.Count > 0 && !args.Contains("--out") && WithOut.Contains(args[0]) && !(args.Count > 1 && args[1] == "predict"))
+            args.AddRange(["--out", outDir]);
         var r = ShellRunner.Run([.. args]);
         Assert.Equal(2, r.ExitCode);
         var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);

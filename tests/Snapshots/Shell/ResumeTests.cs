@@ -60,6 +60,35 @@ public sealed class ResumeTests
         Assert.Equal(ParamsBytes($"{dir}/full/logic.safetensors"), ParamsBytes($"{dir}/part/logic.safetensors"));
     }
 
+    public static TheoryData<string, string, int, int> Exercises => new()
+    {
+        { "logic", "--gate or --hidden 3", 40, 15 },
+        { "regression", "--preset split", 30, 11 },
+        { "regression", "--preset loader", 3, 1 },
+        { "blobs", "", 50, 20 },
+        { "xor", "--activation tanh --center", 2, 1 },
+        { "mnist", "--limit 300", 2, 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Exercises))]
+    public void Stopped_after_some_epochs_and_resumed_equals_the_uninterrupted_run(string exercise, string options, int epochs, int stopAt)
+    {
+        var dir = ShellRunner.TempDir();
+        string[] common = [exercise, .. options.Split(' ', StringSplitOptions.RemoveEmptyEntries), "--seed", "3", "-q"];
+        var full = ShellRunner.Run([.. common, "--epochs", $"{epochs}", "--log", $"{dir}/full.jsonl", "--out", $"{dir}/full"]);
+        Assert.True(full.ExitCode == 0, full.Stderr);
+        var part = ShellRunner.Run([.. common, "--epochs", $"{stopAt}", "--log", $"{dir}/part.jsonl", "--out", $"{dir}/part"]);
+        Assert.True(part.ExitCode == 0, part.Stderr);
+        var resumed = ShellRunner.Run([.. common, "--epochs", $"{epochs}", "--log", $"{dir}/part.jsonl", "--out", $"{dir}/part",
+            "--resume", $"{dir}/part/{exercise}.safetensors"]);
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Contains($"resuming at epoch {stopAt + 1}, batch 0", resumed.Stdout);
+        Assert.Equal(File.ReadAllText($"{dir}/full.jsonl"), File.ReadAllText($"{dir}/part.jsonl"));
+        Assert.Equal(ParamsBytes($"{dir}/full/{exercise}.safetensors"), ParamsBytes($"{dir}/part/{exercise}.safetensors"));
+        Directory.Delete(dir, recursive: true);
+    }
+
     [Fact]
     public void Resume_with_other_options_is_refused_with_one_line()
     {
