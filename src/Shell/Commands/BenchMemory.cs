@@ -17,12 +17,20 @@ internal static class BenchMemory
         var steps = new Option<int>("--steps") { Description = "Training steps", DefaultValueFactory = _ => 100_000 };
         var every = new Option<int>("--every") { Description = "Sample resident memory every N steps", DefaultValueFactory = _ => 10_000 };
         var limit = new Option<double>("--max-growth-mb") { Description = "Allowed growth after warm-up, in MB", DefaultValueFactory = _ => 50 };
-        var command = new Command("memory", "Resident memory over a long logic run: must stay flat");
-        command.Options.Add(steps);
-        command.Options.Add(every);
-        command.Options.Add(limit);
+        var suite = new Option<string>("--suite") { Description = "logic (one long run) or xor-experiments (the suite run again and again)", DefaultValueFactory = _ => "logic" };
+        var suiteEpochs = new Option<int>("--suite-epochs") { Description = "xor-experiments: epochs of every run in the suite", DefaultValueFactory = _ => 10 };
+        var suites = new Option<int>("--suites") { Description = "xor-experiments: how many suites to run (RSS sampled after each; the first is the warm-up)", DefaultValueFactory = _ => 5 };
+        var command = new Command("memory", "Resident memory over a long logic run or repeated xor-experiments suites: must stay flat");
+        foreach (var o in new Option[] { steps, every, limit, suite, suites, suiteEpochs }) command.Options.Add(o);
         command.SetAction((r, cancel) =>
         {
+            if (r.GetValue(suite) == "xor-experiments")
+            {
+                var count = r.GetValue(suites);
+                if (count < 2) throw new UsageException($"--suites must be at least 2 (the first is the warm-up), got {count}");
+                return Task.FromResult(RunSuites(count, r.GetValue(suiteEpochs), r.GetValue(limit), stdout, cancel));
+            }
+            if (r.GetValue(suite) != "logic") throw new UsageException($"unknown --suite '{r.GetValue(suite)}' (expected logic or xor-experiments)");
             var n = r.GetValue(steps);
             var k = r.GetValue(every);
             if (n <= 0 || k <= 0 || k > n) throw new UsageException($"--steps and --every must be positive with --every ≤ --steps, got {n} and {k}");
@@ -41,14 +49,41 @@ internal static class BenchMemory
         {
             if (e is StepEvent && ++done % every == 0)
             {
-                using var self = Process.GetCurrentProcess();
-                var mb = self.WorkingSet64 / 1e6;
+                var mb = ResidentMb();
                 samples.Add(mb);
                 stdout.WriteLine(string.Format(inv, "step {0,8}  rss {1,8:F1} MB", done, mb));
             }
             if (e is Finished f) f.State.Dispose();
             if (done >= steps && e is EpochEvent) break;
         }
+        return Verdict(samples, maxGrowthMb, stdout);
+    }
+
+    // A small suite (every experiment, 3 repeats, both ensembles) run again and again in this process.
+    private static int RunSuites(int count, int epochs, double maxGrowthMb, TextWriter stdout, CancellationToken cancel)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var options = new XorSuiteOptions(Repeats: 3, Epochs: epochs).Validate();
+        var samples = new List<double>();
+        for (var i = 1; i <= count && !cancel.IsCancellationRequested; i++)
+        {
+            foreach (var e in XorExperiments.Run(options, cancel)) { }
+            var mb = ResidentMb();
+            samples.Add(mb);
+            stdout.WriteLine(string.Format(inv, "suite {0,3}  rss {1,8:F1} MB", i, mb));
+        }
+        return Verdict(samples, maxGrowthMb, stdout);
+    }
+
+    private static double ResidentMb()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.WorkingSet64 / 1e6;
+    }
+
+    private static int Verdict(List<double> samples, double maxGrowthMb, TextWriter stdout)
+    {
+        var inv = CultureInfo.InvariantCulture;
         if (samples.Count == 0) return ExitCodes.Failure;
         var growth = samples.Max() - samples[0];
         var ok = growth <= maxGrowthMb;
