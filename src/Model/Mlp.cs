@@ -18,7 +18,9 @@ public static class Mlp
             var name = spec.LayerName(i);
             var next = Linear(h, p[$"{name}.weight"], p[$"{name}.bias"]);
             var activation = i < spec.LayerCount - 1 ? spec.HiddenActivation : spec.Head;
-            h = activation.Apply(next);
+            // Identity.Apply returns an alias (so that it never hands back its input); next is this function's own
+            // fresh tensor, so it can be used as it is: one native op and one tensor less per layer, same numbers.
+            h = activation is Activation.Identity ? next : activation.Apply(next);
         }
         return spec.SqueezeOutput ? h.squeeze(-1) : h;
     }

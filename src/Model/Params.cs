@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
 namespace Functional.Model;
@@ -19,6 +20,16 @@ public sealed class Params : IDisposable
             throw new ArgumentException($"{Names.Length} names but {Values.Length} tensors");
         if (Names.Distinct().Count() != Names.Length)
             throw new ArgumentException($"duplicate parameter names in [{string.Join(", ", Names)}]");
+    }
+
+    // The hot path (Map/Zip run several times per training step): names that come from an existing Params were
+    // validated when it was built, so they are shared as they are (no copy, no distinctness check), and the values
+    // array is freshly built by the caller and handed over without a copy. Sharing the names array also makes
+    // RequireSameNames a reference comparison between Params of one lineage.
+    private Params(ImmutableArray<string> names, Tensor[] values)
+    {
+        Names = names;
+        Values = ImmutableCollectionsMarshal.AsImmutableArray(values);
     }
 
     /// <summary>A Params with no tensors (e.g. the state of a stateless optimizer).</summary>
@@ -45,13 +56,20 @@ public sealed class Params : IDisposable
     public IEnumerable<(string Name, Tensor Value)> Items => Names.Zip(Values);
 
     /// <summary>A new Params with <paramref name="f"/> applied to each tensor, names kept.</summary>
-    public Params Map(Func<Tensor, Tensor> f) => new(Names, Values.Select(f));
+    public Params Map(Func<Tensor, Tensor> f)
+    {
+        var values = new Tensor[Count];
+        for (var i = 0; i < values.Length; i++) values[i] = f(Values[i]);
+        return new(Names, values);
+    }
 
     /// <summary>A new Params combining this and <paramref name="other"/> tensor by tensor (same names required).</summary>
     public Params Zip(Params other, Func<Tensor, Tensor, Tensor> f)
     {
         RequireSameNames(other);
-        return new(Names, Values.Zip(other.Values, f));
+        var values = new Tensor[Count];
+        for (var i = 0; i < values.Length; i++) values[i] = f(Values[i], other.Values[i]);
+        return new(Names, values);
     }
 
     /// <summary>A new Params combining three Params tensor by tensor (same names required).</summary>
@@ -59,7 +77,9 @@ public sealed class Params : IDisposable
     {
         RequireSameNames(b);
         RequireSameNames(c);
-        return new(Names, Enumerable.Range(0, Count).Select(i => f(Values[i], b.Values[i], c.Values[i])));
+        var values = new Tensor[Count];
+        for (var i = 0; i < values.Length; i++) values[i] = f(Values[i], b.Values[i], c.Values[i]);
+        return new(Names, values);
     }
 
     /// <summary>A deep copy: new tensors with the same values, detached from autograd.</summary>
@@ -86,7 +106,8 @@ public sealed class Params : IDisposable
 
     private void RequireSameNames(Params other)
     {
-        if (!Names.SequenceEqual(other.Names))
+        // ImmutableArray's == compares the underlying arrays: Params derived from one another share theirs.
+        if (Names != other.Names && !Names.AsSpan().SequenceEqual(other.Names.AsSpan()))
             throw new ArgumentException($"parameter names differ: [{string.Join(", ", Names)}] vs [{string.Join(", ", other.Names)}]");
     }
 }

@@ -28,7 +28,7 @@ public sealed record TrainState(Params Params, OptimizerState Optimizer, long St
     public TrainState DetachFromDisposeScope()
     {
         Params.DetachFromDisposeScope();
-        foreach (var (_, t) in Optimizer.Tensors) t.DetachFromDisposeScope();
+        foreach (var t in Optimizer.TensorValues) t.DetachFromDisposeScope();
         return this;
     }
 }
@@ -61,10 +61,15 @@ public sealed record Trainer(MlpSpec Spec, Loss Loss, Optimizer Optimizer)
     public Stepped Step(TrainState state, Batch batch)
     {
         using var scope = NewDisposeScope();
-        var (loss, grads) = Gradients.Compute(p => LossAt(p, batch), state.Params);
+        // The loss tensor is read, never returned: no detached copy of it is made (Gradients.Compute makes one).
+        var (loss, grads) = Gradients.Compute((Trainer: this, Batch: batch), state.Params, static (a, p) => a.Trainer.LossAt(p, a.Batch));
         var (p2, o2) = Optimizer.Update(state.Optimizer, state.Params, grads);
-        var value = loss.ToScalar().ToDouble();
-        scope.MoveToOuter(p2.Values.Concat(o2.Tensors.Select(t => t.Value)));
+        double value;
+        using (var scalar = loss.ToScalar()) value = scalar.ToDouble(); // disposed here, not left to the finalizer thread
+        var keep = new List<IDisposable>(p2.Count + 3 * p2.Count);
+        foreach (var t in p2.Values) keep.Add(t);
+        foreach (var t in o2.TensorValues) keep.Add(t);
+        scope.MoveToOuter(keep);
         return new Stepped(state with { Params = p2, Optimizer = o2, Step = state.Step + 1 }, new StepLog(value));
     }
 }

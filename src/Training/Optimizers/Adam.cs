@@ -11,6 +11,8 @@ public sealed record AdamState(Params ExpAvg, Params ExpAvgSq, Params MaxExpAvgS
         ExpAvg.Items.Select(x => ($"exp_avg.{x.Name}", x.Value))
             .Concat(ExpAvgSq.Items.Select(x => ($"exp_avg_sq.{x.Name}", x.Value)))
             .Concat(MaxExpAvgSq.Items.Select(x => ($"max_exp_avg_sq.{x.Name}", x.Value)));
+
+    internal override IEnumerable<Tensor> TensorValues => [.. ExpAvg.Values, .. ExpAvgSq.Values, .. MaxExpAvgSq.Values];
 }
 
 /// <summary>

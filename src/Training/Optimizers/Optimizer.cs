@@ -12,10 +12,13 @@ public abstract record OptimizerState : IDisposable
     /// <summary>Every tensor the state holds, by name (e.g. <c>exp_avg.l1.weight</c>), for checkpoints and lifetime management.</summary>
     public abstract IEnumerable<(string Name, Tensor Value)> Tensors { get; }
 
+    // The tensors of Tensors without building their names: the training step moves and frees them every step.
+    internal virtual IEnumerable<Tensor> TensorValues => Tensors.Select(t => t.Value);
+
     /// <summary>Frees every tensor of the state.</summary>
     public void Dispose()
     {
-        foreach (var (_, t) in Tensors) t.Dispose();
+        foreach (var t in TensorValues) t.Dispose();
         GC.SuppressFinalize(this);
     }
 }

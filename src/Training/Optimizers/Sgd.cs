@@ -8,6 +8,8 @@ public sealed record SgdState(Params MomentumBuffer) : OptimizerState
 {
     /// <inheritdoc/>
     public override IEnumerable<(string Name, Tensor Value)> Tensors => MomentumBuffer.Items.Select(x => ($"momentum_buffer.{x.Name}", x.Value));
+
+    internal override IEnumerable<Tensor> TensorValues => MomentumBuffer.Values;
 }
 
 /// <summary>
