@@ -39,13 +39,7 @@ public sealed class LogicTests
     private static List<double> FunctionalLosses(LogicOptions o)
     {
         using var setup = Logic.Prepare(o);
-        var losses = new List<double>();
-        foreach (var e in Loop.Run(setup.Trainer, setup.Initial, setup.Plan))
-        {
-            if (e is StepEvent s) losses.Add(s.Loss);
-            if (e is Finished f) f.State.Dispose();
-        }
-        return losses;
+        return Support.Runs.StepLosses(setup.Trainer, setup.Initial, setup.Plan);
     }
 
     public static TheoryData<string, int, long> Runs => new()

@@ -1,3 +1,4 @@
+using Functional.Tests.Shared;
 using Functional.Model;
 using Functional.Properties.Support;
 using Functional.Training;
@@ -15,19 +16,7 @@ namespace Functional.Properties.Exercises;
 public sealed class MnistTests
 {
     /// <summary>Synthetic 28x28 digits: class c lights up row band c, plus noise; learnable, deterministic.</summary>
-    internal static (IdxImages Images, IdxLabels Labels) Synthetic(int count, int seed)
-    {
-        var random = new Random(seed);
-        var pixels = new byte[count * Mnist.Pixels];
-        var labels = new byte[count];
-        for (var i = 0; i < count; i++)
-        {
-            labels[i] = (byte)(i % 10);
-            for (var p = 0; p < Mnist.Pixels; p++)
-                pixels[i * Mnist.Pixels + p] = (byte)(p / Mnist.Side / 3 == labels[i] ? 200 + random.Next(56) : random.Next(40));
-        }
-        return (new IdxImages(count, Mnist.Side, Mnist.Side, pixels), new IdxLabels(labels));
-    }
+    internal static (IdxImages Images, IdxLabels Labels) Synthetic(int count, int seed) => SyntheticDigits.Make(count, seed);
 
     private static MnistData Data(int train = 100, int test = 30)
     {

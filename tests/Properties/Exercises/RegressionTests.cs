@@ -41,13 +41,7 @@ public sealed class RegressionTests
     private static List<EpochEvent> Epochs(RegressionOptions o)
     {
         using var setup = Regression.Prepare(o);
-        var epochs = new List<EpochEvent>();
-        foreach (var e in Loop.Run(setup.Trainer, setup.Initial, setup.Plan))
-        {
-            if (e is EpochEvent ep) epochs.Add(ep);
-            if (e is Finished f) f.State.Dispose();
-        }
-        return epochs;
+        return [.. Runs.Events(setup.Trainer, setup.Initial, setup.Plan).OfType<EpochEvent>()];
     }
 
     [Theory]

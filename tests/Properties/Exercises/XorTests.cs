@@ -37,13 +37,7 @@ public sealed class XorTests
     private static List<double> SingleRunLosses(XorOptions o)
     {
         using var setup = Xor.Prepare(o);
-        var losses = new List<double>();
-        foreach (var e in Loop.Run(setup.Trainer, setup.Initial, setup.Plan))
-        {
-            if (e is StepEvent s) losses.Add(s.Loss);
-            if (e is Finished f) f.State.Dispose();
-        }
-        return losses;
+        return Runs.StepLosses(setup.Trainer, setup.Initial, setup.Plan);
     }
 
     [Property(MaxTest = 4, Arbitrary = [typeof(XorArbs)])]

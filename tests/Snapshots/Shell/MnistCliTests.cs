@@ -1,3 +1,4 @@
+using Functional.Tests.Shared;
 using System.IO.Compression;
 using Functional.Model;
 using Functional.Shell;
@@ -27,16 +28,8 @@ public sealed class MnistCliTests : IDisposable
     /// <summary>Tiny synthetic IDX files: class c lights up rows 3c..3c+2; learnable in one epoch.</summary>
     private static (byte[] Images, byte[] Labels) Files(int count, int seed)
     {
-        var random = new Random(seed);
-        var pixels = new byte[count * Mnist.Pixels];
-        var labels = new byte[count];
-        for (var i = 0; i < count; i++)
-        {
-            labels[i] = (byte)(i % 10);
-            for (var p = 0; p < Mnist.Pixels; p++)
-                pixels[i * Mnist.Pixels + p] = (byte)(p / Mnist.Side / 3 == labels[i] ? 200 + random.Next(56) : random.Next(40));
-        }
-        return (Idx.WriteImages(new IdxImages(count, Mnist.Side, Mnist.Side, pixels)), Idx.WriteLabels(new IdxLabels(labels)));
+        var (images, labels) = SyntheticDigits.Make(count, seed);
+        return (Idx.WriteImages(images), Idx.WriteLabels(labels));
     }
 
     private static byte[] Gzip(byte[] raw)
