@@ -94,7 +94,7 @@ internal static class XorCommand
             Charts.SaveSurface(surfacePng, $"XOR decision surface ({o.Activation}{(o.Center ? ", centered" : "")}, seed {o.Seed}): network output",
                 "x1", "x2", surface.Xs, surface.Ys, surface.Z,
                 [new Series("test target ≈ " + (o.Center ? "-1" : "0"), points.X0, points.Y0) { Points = true, Color = "#e41a1c" },
-                 new Series("test target ≈ 1", points.X1, points.Y1) { Points = true, Color = "#ffffff" }]);
+                 new Series("test target ≈ 1", points.X1, points.Y1) { Points = true, Color = "#000000" }]);
             stdout.WriteLine($"wrote {surfacePng}");
         }
         output.Commit();
