@@ -66,17 +66,7 @@ internal static class Charts
     public static void SaveSurface(string path, string title, string xLabel, string yLabel, double[] xs, double[] ys, double[,] z, IEnumerable<Series> points)
     {
         var plot = New(title, xLabel, yLabel);
-        // ScottPlot draws row 0 of a heatmap at the top: flip so that y grows upwards like the axis.
-        var rows = z.GetLength(0);
-        var cols = z.GetLength(1);
-        var flipped = new double[rows, cols];
-        for (var i = 0; i < rows; i++)
-            for (var j = 0; j < cols; j++)
-                flipped[rows - 1 - i, j] = z[i, j];
-        var heatmap = plot.Add.Heatmap(flipped);
-        var dx = (xs[^1] - xs[0]) / Math.Max(1, cols - 1);
-        var dy = (ys[^1] - ys[0]) / Math.Max(1, rows - 1);
-        heatmap.Extent = new CoordinateRect(xs[0] - dx / 2, xs[^1] + dx / 2, ys[0] - dy / 2, ys[^1] + dy / 2);
+        var heatmap = AddHeatmap(plot, new Grid(z, xs[0], xs[^1], ys[0], ys[^1]));
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
         plot.Add.ColorBar(heatmap);
         foreach (var s in points)
@@ -132,19 +122,9 @@ internal static class Charts
     public static void SaveDecisionMap(string path, string title, string xLabel, string yLabel, Grid probability, IEnumerable<Series> points)
     {
         var plot = New(title, xLabel, yLabel);
-        var rows = probability.Values.GetLength(0);
-        var columns = probability.Values.GetLength(1);
-        // ScottPlot draws row 0 of a heatmap at the top; the grid's row 0 is the bottom.
-        var flipped = new double[rows, columns];
-        for (var i = 0; i < rows; i++)
-            for (var j = 0; j < columns; j++)
-                flipped[rows - 1 - i, j] = probability.Values[i, j];
-        var heatmap = plot.Add.Heatmap(flipped);
+        var heatmap = AddHeatmap(plot, probability);
         heatmap.Colormap = new ScottPlot.Colormaps.Custom([ScottPlot.Color.FromHex("#fde0c5"), ScottPlot.Color.FromHex("#c6dbef")]);
         heatmap.ManualRange = new ScottPlot.Range(0, 1);
-        var cellW = (probability.XMax - probability.XMin) / (columns - 1);
-        var cellH = (probability.YMax - probability.YMin) / (rows - 1);
-        heatmap.Extent = new CoordinateRect(probability.XMin - cellW / 2, probability.XMax + cellW / 2, probability.YMin - cellH / 2, probability.YMax + cellH / 2);
         // ScottPlot's own contour lines come out as cell-edge staircases: trace the level with marching squares instead.
         foreach (var (a, b) in Contour(probability, 0.5))
         {
@@ -157,6 +137,23 @@ internal static class Charts
         plot.Axes.SetLimits(probability.XMin, probability.XMax, probability.YMin, probability.YMax);
         plot.ShowLegend(Alignment.UpperRight);
         SavePng(plot, path);
+    }
+
+    /// <summary>A heatmap of <paramref name="grid"/> whose cells are centred on the grid points, row 0 at the bottom.</summary>
+    private static ScottPlot.Plottables.Heatmap AddHeatmap(Plot plot, Grid grid)
+    {
+        var rows = grid.Values.GetLength(0);
+        var columns = grid.Values.GetLength(1);
+        // ScottPlot draws row 0 of a heatmap at the top; the grid's row 0 is the bottom.
+        var flipped = new double[rows, columns];
+        for (var i = 0; i < rows; i++)
+            for (var j = 0; j < columns; j++)
+                flipped[rows - 1 - i, j] = grid.Values[i, j];
+        var heatmap = plot.Add.Heatmap(flipped);
+        var cellW = (grid.XMax - grid.XMin) / Math.Max(1, columns - 1);
+        var cellH = (grid.YMax - grid.YMin) / Math.Max(1, rows - 1);
+        heatmap.Extent = new CoordinateRect(grid.XMin - cellW / 2, grid.XMax + cellW / 2, grid.YMin - cellH / 2, grid.YMax + cellH / 2);
+        return heatmap;
     }
 
     /// <summary>
