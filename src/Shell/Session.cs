@@ -90,9 +90,19 @@ internal static class Session
             if (path is null) return null;
             var info = new RunInfo(run.Exercise, run.Trainer.Spec, run.Trainer.Optimizer.Describe(), next, run.Options);
             var bytes = Checkpoint.Serialize(state, info);
-            // The sibling first: a crash between the two renames leaves an id mismatch that loading detects.
-            AtomicFile.Write(OptimizerPath(path), bytes.Optimizer);
-            AtomicFile.Write(path, bytes.Params);
+            try
+            {
+                // The sibling first: a crash between the two renames leaves an id mismatch that loading detects.
+                AtomicFile.Write(OptimizerPath(path), bytes.Optimizer);
+                AtomicFile.Write(path, bytes.Params);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A full disk must not cost the run: keep training (and the previous checkpoint, untouched by the atomic write).
+                stderr.WriteLine($"warning: checkpoint not written ({e.Message.ReplaceLineEndings(" ")}); "
+                                 + (lastCheckpoint is null ? "no earlier checkpoint" : $"the previous one is kept at {lastCheckpoint}"));
+                return null;
+            }
             return lastCheckpoint = path;
         }
 
@@ -106,8 +116,9 @@ internal static class Session
         switch (finished.Reason)
         {
             case StopReason.Completed:
-                Save(finished.State, finished.Next);
-                return new SessionResult(finished, ExitCodes.Ok, lastCheckpoint);
+                // The run itself is done (log and results follow), but a caller relying on the checkpoint must hear it is missing.
+                var final = Save(finished.State, finished.Next);
+                return new SessionResult(finished, final is null && output.OutDir is not null ? ExitCodes.Failure : ExitCodes.Ok, final);
             case StopReason.Cancelled:
                 var saved = Save(finished.State, finished.Next);
                 stderr.WriteLine(saved is null

@@ -90,6 +90,25 @@ public sealed class ResumeTests
     }
 
     [Fact]
+    public void A_checkpoint_that_cannot_be_written_warns_keeps_the_previous_one_and_the_log_and_exits_1()
+    {
+        var dir = ShellRunner.TempDir();
+        Assert.Equal(0, ShellRunner.Run("logic", "-q", "--epochs", "4", "--out", $"{dir}/out").ExitCode);
+        var before = File.ReadAllBytes($"{dir}/out/logic.safetensors");
+        // The optimizer sibling's path becomes a folder: every later checkpoint write fails, as on a full disk.
+        File.Delete($"{dir}/out/logic.optim.safetensors");
+        Directory.CreateDirectory($"{dir}/out/logic.optim.safetensors");
+        var r = ShellRunner.Run("logic", "-q", "--epochs", "6", "--checkpoint-every", "2", "--out", $"{dir}/out", "--log", $"{dir}/log.jsonl");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("warning: checkpoint not written", r.Stderr);
+        Assert.DoesNotContain("   at ", r.Stderr);
+        Assert.Equal(before, File.ReadAllBytes($"{dir}/out/logic.safetensors"));
+        Assert.Equal(6 * 4 + 6, File.ReadAllLines($"{dir}/log.jsonl").Length);
+        Assert.Contains("rows correct: the network", r.Stdout); // the results are still printed
+        Assert.Empty(Directory.EnumerateFiles($"{dir}/out", "*.tmp"));
+    }
+
+    [Fact]
     public void Resume_with_other_options_is_refused_with_one_line()
     {
         var dir = ShellRunner.TempDir();
