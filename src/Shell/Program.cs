@@ -1,6 +1,9 @@
 using Functional.Shell;
+using Functional.Shell.Rendering;
 using Nito.AsyncEx;
 
 // AsyncContext keeps every continuation on this thread, so TorchSharp's thread-local DisposeScopes survive awaits.
 using var signals = new Signals();
-return AsyncContext.Run(() => Cli.RunAsync(args, Console.Out, Console.Error, signals.Token));
+// On a shared terminal, stdout's lines must not cut through a live progress bar on stderr.
+var stdout = TerminalOut.SharesTerminal ? new TerminalOut() : Console.Out;
+return AsyncContext.Run(() => Cli.RunAsync(args, stdout, Console.Error, signals.Token));

@@ -120,10 +120,7 @@ internal static class RegressionCommand
         var train = new List<double>(o.Epochs);
         var val = new List<double>(o.Epochs);
         var clock = Stopwatch.StartNew();
-        // The epoch lines are the tutorial's progress; a live bar on the same terminal would garble them, so the bar
-        // shows only when stdout goes elsewhere (the plain progress lines on a non-terminal stderr stay).
-        var barQuiet = quiet || (Progress.IsTerminal(stderr) && !Console.IsOutputRedirected && ReferenceEquals(stdout, Console.Out));
-        var result = Progress.Run(stderr, barQuiet, "regression", o.Epochs, "epochs", report =>
+        var result = Progress.Run(stderr, quiet, "regression", o.Epochs, "epochs", report =>
             Session.Train(run, session, output, stderr, repeat, "try a smaller --lr", e =>
             {
                 if (e is not EpochEvent ep) return;

@@ -24,7 +24,13 @@ internal static class Progress
     {
         if (quiet) return work((_, _) => { });
         if (!IsTerminal(stderr)) return Plain(stderr, label, total, unit, work);
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        // stderr was checked to be a terminal above; Spectre would otherwise judge by stdout, which may be redirected.
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(Console.Error),
+            Interactive = InteractionSupport.Yes,
+            Ansi = AnsiSupport.Detect,
+        });
         return console.Progress()
             .AutoClear(true)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
@@ -34,21 +40,29 @@ internal static class Progress
                 var clock = Stopwatch.StartNew();
                 var lastDraw = TimeSpan.Zero;
                 long last = 0;
-                return work((done, status) =>
+                TerminalOut.Live = console; // stdout lines now print above the bar
+                try
                 {
-                    if (done < last)
+                    return work((done, status) =>
                     {
-                        clock.Restart();
-                        lastDraw = TimeSpan.Zero;
-                    }
-                    last = done;
-                    // Redrawing on every step would cost more than a small network's step.
-                    if (clock.Elapsed - lastDraw < TimeSpan.FromMilliseconds(100) && done < total) return;
-                    lastDraw = clock.Elapsed;
-                    var rate = done / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-                    task.Value = done;
-                    task.Description = Markup.Escape($"{label}  {status}  {rate.ToString("N0", CultureInfo.InvariantCulture)} {unit}/s");
-                });
+                        if (done < last)
+                        {
+                            clock.Restart();
+                            lastDraw = TimeSpan.Zero;
+                        }
+                        last = done;
+                        // Redrawing on every step would cost more than a small network's step.
+                        if (clock.Elapsed - lastDraw < TimeSpan.FromMilliseconds(100) && done < total) return;
+                        lastDraw = clock.Elapsed;
+                        var rate = done / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+                        task.Value = done;
+                        task.Description = Markup.Escape($"{label}  {status}  {rate.ToString("N0", CultureInfo.InvariantCulture)} {unit}/s");
+                    });
+                }
+                finally
+                {
+                    TerminalOut.Live = null;
+                }
             });
     }
 
