@@ -57,7 +57,9 @@ public sealed class XorTests
             Assert.Equal(single.Count, steps.Count);
             for (var i = 0; i < single.Count; i++)
                 if (double.IsFinite(single[i]))
-                    TensorAssert.Close(single[i], steps[i][k], 1e-5, $"member {k} ({members[k]}), step {i}:");
+                    // torch.allclose(rtol=1e-5, atol=1e-8): batched and single matmuls round differently in the last bit,
+                    // and hundreds of steps amplify that; near-zero losses need the absolute floor (seen: 1.3e-8 at loss 1.2e-3).
+                    TensorAssert.AllClose(single[i], steps[i][k], $"member {k} ({members[k]}), step {i}:");
         }
     }
 

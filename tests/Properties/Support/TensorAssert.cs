@@ -34,4 +34,12 @@ public static class TensorAssert
         var err = Math.Abs(expected - actual) / Math.Max(Math.Max(Math.Abs(expected), Math.Abs(actual)), 1e-12);
         Assert.True(err <= relative, $"{what} expected {expected:R}, got {actual:R} (relative error {err:E2} > {relative:E0})");
     }
+
+    /// <summary><c>torch.allclose</c>'s criterion: |actual − expected| ≤ atol + rtol·|expected| (torch's defaults: rtol 1e-5, atol 1e-8).</summary>
+    public static void AllClose(double expected, double actual, string what = "", double rtol = 1e-5, double atol = 1e-8)
+    {
+        var diff = Math.Abs(expected - actual);
+        Assert.True(diff <= atol + rtol * Math.Abs(expected),
+            $"{what} expected {expected:R}, got {actual:R} (|difference| {diff:E2} > {atol:E0} + {rtol:E0}·|expected|)");
+    }
 }
