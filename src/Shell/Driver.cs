@@ -15,21 +15,4 @@ internal static class Driver
         }
         throw new InvalidOperationException("the training loop ended without a Finished event");
     }
-
-    /// <summary>The exit code and closing line for how a run stopped.</summary>
-    public static int Report(Finished f, TextWriter stderr, string hint)
-    {
-        switch (f.Reason)
-        {
-            case StopReason.Cancelled:
-                stderr.WriteLine($"interrupted at epoch {f.Next.Epoch}, batch {f.Next.Batch}; the log so far was kept");
-                return ExitCodes.Interrupted;
-            case StopReason.Diverged:
-                var last = f.LastFiniteLoss is { } l ? $"last finite loss {l:G6}" : "no finite loss";
-                stderr.WriteLine($"diverged: the loss became non-finite at epoch {f.Next.Epoch}, batch {f.Next.Batch - 1} ({last}); {hint}");
-                return ExitCodes.Diverged;
-            default:
-                return ExitCodes.Ok;
-        }
-    }
 }

@@ -122,7 +122,7 @@ internal static class Session
             case StopReason.Cancelled:
                 var saved = Save(finished.State, finished.Next);
                 stderr.WriteLine(saved is null
-                    ? $"interrupted at epoch {finished.Next.Epoch}, batch {finished.Next.Batch}; no --out folder, so no checkpoint was written"
+                    ? $"interrupted at epoch {finished.Next.Epoch}, batch {finished.Next.Batch}; no output folder, so no checkpoint was written"
                     : $"interrupted at epoch {finished.Next.Epoch}, batch {finished.Next.Batch}; checkpoint saved to {saved}; resume with: {resumeCommand} --resume {saved}");
                 return new SessionResult(finished, ExitCodes.Interrupted, saved);
             default:

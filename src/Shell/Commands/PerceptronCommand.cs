@@ -70,10 +70,13 @@ internal static class PerceptronCommand
         Line($"  {b} after = {Format.Tensor(walk.ManualUpdate[b])}");
 
         Section("7. the same step by the optimizer: SGD(lr) from the same point");
-        var finished = Driver.Drive(Loop.Run(setup.Trainer, setup.Initial, setup.Plan, cancel), output, e =>
+        // No output folder: the session writes no checkpoint, but reports a stop the same way every command does.
+        var run = new ExerciseRun("perceptron", setup.Trainer, setup.Initial, setup.Plan, Session.OptionsOf(o));
+        var result = Session.Train(run, new SessionOptions(Resume: null, CheckpointEvery: 0), output, stderr, "", "try a smaller --lr", e =>
         {
             if (e is StepEvent s) Line(string.Format(Inv, "  step {0}: loss {1:F6} (before the update)", s.Epoch, s.Loss));
-        });
+        }, cancel);
+        var finished = result.Finished;
         using var final = finished.State;
         if (finished.Reason == StopReason.Completed)
         {
@@ -86,6 +89,6 @@ internal static class PerceptronCommand
                                      + "w − (lr·g) rounds lr·g first, the optimizer computes w + (−lr)·g in one go)", difference));
         }
         output.Commit();
-        return Driver.Report(finished, stderr, "try a smaller --lr");
+        return result.ExitCode;
     }
 }
