@@ -153,7 +153,8 @@ internal static class MnistCommand
         MnistRender.DigitGridPng(digitsPng, Pixels(), truth, predictions, [.. first, .. mistakes],
             "test digits: predicted / true (mistakes framed red; after #69 only mistakes)");
         stdout.WriteLine();
-        stdout.WriteLine($"wrote {checkpoint}, {confusionPng}, {digitsPng}");
+        // No checkpoint path when its write failed (the session already warned): list only what was written.
+        stdout.WriteLine($"wrote {string.Join(", ", new[] { checkpoint, confusionPng, digitsPng }.OfType<string>())}");
     }
 
     internal static int Predict(string imagePath, string modelPath, TextWriter stdout)
