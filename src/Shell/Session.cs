@@ -62,7 +62,11 @@ internal static class Session
         if (mismatch.Key is not null)
         {
             restored.State.Dispose();
-            var saved = restored.Info.Options.GetValueOrDefault(mismatch.Key, "(none)");
+            // An option the checkpoint lacks is one added to the run's identity after it was made (e.g. the XOR Data
+            // stream): what it trained on is not known to be what this run would, so it is refused, not assumed.
+            if (!restored.Info.Options.TryGetValue(mismatch.Key, out var saved))
+                throw new UsageException($"--resume {options.Resume}: the checkpoint predates the {mismatch.Key} option (made by an older version), "
+                                         + $"so it is not known to match this run's {mismatch.Key} {mismatch.Value}; start a new run");
             throw new UsageException($"--resume {options.Resume}: the checkpoint was made with {mismatch.Key} {saved}, this run has {mismatch.Value}");
         }
         if (restored.Info.Next.Epoch > run.Plan.Epochs)

@@ -86,7 +86,7 @@ internal static class XorBench
     /// <summary>The baseline: the tutorial's loop as one writes it in TorchSharp — modules, torch.optim.SGD, backward(), loss.item().</summary>
     private static double Imperative(XorOptions o)
     {
-        var (data, test, _) = Xor.DrawData(o, Model.Rng.Seed(o.Seed));
+        var (data, test, _) = Xor.DrawData(o);
         using var __ = data;
         test.Dispose();
         manual_seed(o.Seed); // the global RNG, as the tutorial uses it (init values differ from (b); the cost does not)

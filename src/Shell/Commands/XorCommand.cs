@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Functional.Shell.Rendering;
 using Functional.Training;
+using Functional.Training.Data;
 using Functional.Training.Exercises;
 
 namespace Functional.Shell.Commands;
@@ -17,15 +18,16 @@ internal static class XorCommand
         var init = new Option<string>("--init") { Description = "Init: default (nn.Linear's) | uniform (U(-1,1) for every parameter)", DefaultValueFactory = _ => defaults.Init };
         var center = new Option<bool>("--center") { Description = "Map inputs and targets from {0,1} to {-1,1}" };
         var hidden = new Option<int>("--hidden") { Description = "Hidden width", DefaultValueFactory = _ => defaults.Hidden };
-        var inputs = new Option<int>("--inputs") { Description = "Input bits; the target is their parity (2 = XOR)", DefaultValueFactory = _ => defaults.Inputs };
+        var inputs = new Option<int>("--inputs") { Description = "Input bits; the target is their parity (2 = XOR). Each sample draws N randint(0,1) bits, then N input noises, then the target noise", DefaultValueFactory = _ => defaults.Inputs };
+        var data = DataOption();
         var command = new Command("xor", "The XOR tutorial: noisy XOR batches of 10, a 2-2-1 network, MSE and SGD; test loss and accuracy per epoch");
         common.AddTo(command);
-        foreach (var o in new Option[] { activation, init, center, hidden, inputs })
+        foreach (var o in new Option[] { activation, init, center, hidden, inputs, data })
             command.Options.Add(o);
         command.SetAction((r, cancel) =>
         {
             var options = new XorOptions(r.GetValue(activation)!.ToLowerInvariant(), r.GetValue(init)!.ToLowerInvariant(), r.GetValue(center),
-                r.GetValue(common.Lr), r.GetValue(common.Epochs), r.GetValue(hidden), r.GetValue(inputs), r.GetValue(common.Seed)).Validate();
+                r.GetValue(common.Lr), r.GetValue(common.Epochs), r.GetValue(hidden), r.GetValue(inputs), r.GetValue(common.Seed), ParseData(r.GetValue(data)!)).Validate();
             var session = common.Session(r);
             using var output = common.Output(r);
             return Task.FromResult(Run(options, session, output, r.GetValue(common.Quiet), CommonOptions.RepeatCommand(r), stdout, stderr, cancel));
@@ -33,12 +35,36 @@ internal static class XorCommand
         return command;
     }
 
+    /// <summary>The data streams by their <c>--data</c> names.</summary>
+    private static readonly IReadOnlyDictionary<string, XorDataStream> DataStreams = new Dictionary<string, XorDataStream>
+    {
+        ["python"] = XorDataStream.Python,
+        ["torch"] = XorDataStream.Torch,
+    };
+
+    /// <summary>The <c>--data</c> option (shared with <c>xor-experiments</c>).</summary>
+    internal static Option<string> DataOption() => new("--data")
+    {
+        Description = "Where the data come from: python = the tutorial's cell (Python's random.seed(seed), 3 demo batches, then 500 train "
+                      + "and 50 test; the init from torch.manual_seed(seed)) | torch = torch.randint/torch.rand under torch.manual_seed(seed), the init after them",
+        DefaultValueFactory = _ => "python",
+    };
+
+    /// <summary>The stream a <c>--data</c> value names; anything else is a usage error.</summary>
+    internal static XorDataStream ParseData(string name) =>
+        DataStreams.TryGetValue(name.ToLowerInvariant(), out var stream)
+            ? stream
+            : throw new UsageException($"--data must be one of: {string.Join(", ", DataStreams.Keys)}; got '{name}'");
+
+    /// <summary>The <c>--data</c> name of a stream.</summary>
+    internal static string DataName(XorDataStream stream) => DataStreams.Single(kv => kv.Value == stream).Key;
+
     internal static int Run(XorOptions o, SessionOptions session, RunOutput output, bool quiet, string repeat, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
         using var setup = Xor.Prepare(o);
         var inv = CultureInfo.InvariantCulture;
         stdout.WriteLine($"xor: network {setup.Trainer.Spec}, init {o.Init}{(o.Center ? ", centered {-1,1}" : "")}, {setup.Trainer.Loss.Name}, "
-                         + $"{setup.Trainer.Optimizer.Describe()}, {o.Epochs} epochs of {Xor.TrainBatches} batches of {Xor.BatchSize}, seed {o.Seed}");
+                         + $"{setup.Trainer.Optimizer.Describe()}, {o.Epochs} epochs of {Xor.TrainBatches} batches of {Xor.BatchSize}, seed {o.Seed}, data {DataName(o.Data)}");
         var stepLosses = new List<double>(o.Epochs * Xor.TrainBatches);
         var epochs = new List<EpochEvent>();
         double window = 0;

@@ -26,12 +26,13 @@ internal static class XorExperimentsCommand
         var maxHidden = new Option<int>("--max-hidden") { Description = "Largest hidden width experiment 6 tries", DefaultValueFactory = _ => d.MaxHidden };
         var outDir = new Option<string>("--out", "-o") { Description = "Folder for the CSV, JSON and PNG results", DefaultValueFactory = _ => Path.Combine("runs", "xor-experiments") };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display" };
+        var data = XorCommand.DataOption();
         var command = new Command("xor-experiments", "The XOR tutorial's experiments (activation, init, centering, termination, learning rate, parity), many runs at once as ensembles");
-        foreach (var o in new Option[] { repeats, epochs, lr, seed, only, maxHidden, outDir, quiet })
+        foreach (var o in new Option[] { repeats, epochs, lr, seed, only, maxHidden, data, outDir, quiet })
             command.Options.Add(o);
         command.SetAction((r, cancel) =>
         {
-            var options = new XorSuiteOptions(r.GetValue(repeats), r.GetValue(epochs), r.GetValue(lr), r.GetValue(seed), r.GetValue(only), MaxHidden: r.GetValue(maxHidden)).Validate();
+            var options = new XorSuiteOptions(r.GetValue(repeats), r.GetValue(epochs), r.GetValue(lr), r.GetValue(seed), r.GetValue(only), MaxHidden: r.GetValue(maxHidden), Data: XorCommand.ParseData(r.GetValue(data)!)).Validate();
             using var output = RunOutput.Open(null, r.GetValue(outDir));
             return Task.FromResult(Run(options, output, r.GetValue(quiet), stdout, stderr, cancel));
         });
@@ -44,7 +45,7 @@ internal static class XorExperimentsCommand
         // an OpenMP worker spinning for a core it cannot get multiplies the step time.
         TorchSharp.torch.set_num_threads(1);
         var groups = XorExperiments.Groups(o);
-        stdout.WriteLine($"xor-experiments: {o.Repeats} repeats (seeds {o.Seed}..{o.Seed + o.Repeats - 1}), {o.Epochs} epochs, lr {o.Lr.ToString(Inv)}; "
+        stdout.WriteLine($"xor-experiments: {o.Repeats} repeats (seeds {o.Seed}..{o.Seed + o.Repeats - 1}), {o.Epochs} epochs, lr {o.Lr.ToString(Inv)}, data {XorCommand.DataName(o.Data)}; "
                          + $"{groups.Count} ensemble{(groups.Count == 1 ? "" : "s")}: {string.Join(" + ", groups.Select(g => $"experiments {string.Join(",", g)} ({g.Sum(n => XorExperiments.Members(o, n).Count)} runs)"))}");
         var results = new List<ExperimentResult>();
         var clock = Stopwatch.StartNew();
@@ -147,7 +148,7 @@ internal static class XorExperimentsCommand
     {
         var doc = new
         {
-            options = new { repeats = o.Repeats, epochs = o.Epochs, lr = o.Lr, seed = o.Seed, only = o.Only, sweep_seed = o.SweepSeed, max_hidden = o.MaxHidden },
+            options = new { repeats = o.Repeats, epochs = o.Epochs, lr = o.Lr, seed = o.Seed, only = o.Only, sweep_seed = o.SweepSeed, max_hidden = o.MaxHidden, data = XorCommand.DataName(o.Data) },
             complete = !partial,
             seconds = Math.Round(elapsed.TotalSeconds, 2),
             experiments = results.Select(r => new

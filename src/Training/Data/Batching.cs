@@ -48,13 +48,20 @@ public static class Batching
         RequireBatchSize(batchSize);
         var n = inputs.shape[0];
         var (perm, next) = rng.RandPerm(n);
-        var batches = Starts(n, batchSize).Select(s =>
-        {
-            var idx = perm.narrow(0, s.Start, s.Length);
-            return new Batch(inputs.index_select(0, idx), targets.index_select(0, idx));
-        }).ToList();
-        return new(batches, next);
+        using (perm)
+            return new(InOrderOf(inputs, targets, perm, batchSize), next);
     }
+
+    /// <summary>
+    /// The samples in the given <paramref name="order"/> (int64 indices), cut into batches of <paramref name="batchSize"/>
+    /// (the last may be smaller); each batch holds new tensors, so the order may be disposed afterwards.
+    /// </summary>
+    internal static IReadOnlyList<Batch> InOrderOf(Tensor inputs, Tensor targets, Tensor order, int batchSize) =>
+        [.. Starts(order.shape[0], batchSize).Select(s =>
+        {
+            using var idx = order.narrow(0, s.Start, s.Length);
+            return new Batch(inputs.index_select(0, idx), targets.index_select(0, idx));
+        })];
 
     /// <summary>The number of batches an epoch of <paramref name="n"/> samples has at <paramref name="batchSize"/>.</summary>
     public static int BatchCount(long n, int batchSize)

@@ -13,9 +13,10 @@ namespace Functional.Training.Exercises;
 /// <param name="Epochs">Passes over the training batches.</param>
 /// <param name="Hidden">Hidden width.</param>
 /// <param name="Inputs">Number of input bits; the target is their parity (2 = XOR).</param>
-/// <param name="Seed">Seed of the data and then the initial weights (as <c>torch.manual_seed</c>).</param>
+/// <param name="Seed">Seed of the data (<c>random.seed</c>, or <c>torch.manual_seed</c> for the torch stream) and of the initial weights (<c>torch.manual_seed</c>).</param>
+/// <param name="Data">Which stream the data come from: Python's <c>random</c> as the tutorial draws them (default), or the torch generator.</param>
 public sealed record XorOptions(string Activation = "sigmoid", string Init = "default", bool Center = false, double Lr = 0.01,
-    int Epochs = 100, int Hidden = 2, int Inputs = 2, long Seed = 1)
+    int Epochs = 100, int Hidden = 2, int Inputs = 2, long Seed = 1, XorDataStream Data = XorDataStream.Python)
 {
     /// <summary>Activations the exercise offers.</summary>
     public static IReadOnlyList<string> Activations { get; } = ["sigmoid", "tanh", "relu"];
@@ -29,6 +30,7 @@ public sealed record XorOptions(string Activation = "sigmoid", string Init = "de
         if (Epochs <= 0) throw new ArgumentException($"--epochs must be positive, got {Epochs}");
         if (Hidden <= 0) throw new ArgumentException($"--hidden must be positive, got {Hidden}");
         if (Inputs is < 1 or > 16) throw new ArgumentException($"--inputs must be between 1 and 16, got {Inputs}");
+        if (!Enum.IsDefined(Data)) throw new ArgumentException($"unknown data stream {Data}");
         return this;
     }
 }
@@ -45,13 +47,16 @@ public sealed record XorSetup(Trainer Trainer, TrainState Initial, RunPlan Plan,
 }
 
 /// <summary>
-/// The XOR tutorial: noisy XOR batches of 10 (500 train, 50 test, drawn once per run), Linear(N,H) → activation →
-/// Linear(H,1) → squeeze, MSE, SGD; test loss and accuracy (rounded output equals rounded target) after every epoch.
+/// The XOR tutorial: noisy XOR batches of 10 (three demo batches, then 500 train and 50 test, drawn once per run),
+/// Linear(N,H) → activation → Linear(H,1) → squeeze, MSE, SGD; test loss and accuracy (rounded output equals rounded
+/// target) after every epoch.
 /// </summary>
 public static class Xor
 {
     /// <summary>Samples per batch.</summary>
     public const int BatchSize = 10;
+    /// <summary>Batches the tutorial's data cell prints before drawing the training data (they draw, so they count).</summary>
+    public const int DemoBatches = 3;
     /// <summary>Training batches per run (one epoch).</summary>
     public const int TrainBatches = 500;
     /// <summary>Test batches per run.</summary>
@@ -64,21 +69,40 @@ public static class Xor
     /// <summary>The spec of <paramref name="o"/>.</summary>
     public static MlpSpec Spec(XorOptions o) => Spec(o.Inputs, o.Hidden, o.Activation);
 
-    /// <summary>Draws a run's data from <paramref name="rng"/>: the train batches, then the test batches.</summary>
-    public static (XorBatches Train, XorBatches Test, Rng Rng) DrawData(XorOptions o, Rng rng)
+    /// <summary>
+    /// Draws a run's data and returns it with the torch generator state the model's init starts from.
+    /// <list type="bullet">
+    /// <item><see cref="XorDataStream.Python"/>, the tutorial's cell: <c>random.seed(seed)</c>, three demo batches
+    /// (drawn and dropped), 500 train and 50 test batches; the data touch no torch generator, so the init starts from
+    /// <c>torch.manual_seed(seed)</c>.</item>
+    /// <item><see cref="XorDataStream.Torch"/>: under <c>torch.manual_seed(seed)</c>, the train batches, then the test
+    /// batches (no demo batches); the init continues that stream.</item>
+    /// </list>
+    /// </summary>
+    public static (XorBatches Train, XorBatches Test, Rng Rng) DrawData(XorOptions o)
     {
-        var (train, r1) = XorData.Draw(rng, TrainBatches, BatchSize, o.Inputs, o.Center);
-        var (test, r2) = XorData.Draw(r1, TestBatches, BatchSize, o.Inputs, o.Center);
-        return (train, test, r2);
+        if (o.Data == XorDataStream.Torch)
+        {
+            var (train, r1) = XorData.Draw(Rng.Seed(o.Seed), TrainBatches, BatchSize, o.Inputs, o.Center);
+            var (test, r2) = XorData.Draw(r1, TestBatches, BatchSize, o.Inputs, o.Center);
+            return (train, test, r2);
+        }
+        var (data, _) = PyRandom.Seed(o.Seed).Draw(s =>
+        {
+            var demo = new float[DemoBatches * BatchSize];
+            XorData.MakeSamples(s, o.Inputs, o.Center, new float[demo.Length * o.Inputs], demo);
+            return (XorData.MakeBatches(s, TrainBatches, BatchSize, o.Inputs, o.Center), XorData.MakeBatches(s, TestBatches, BatchSize, o.Inputs, o.Center));
+        });
+        return (data.Item1, data.Item2, Rng.Seed(o.Seed));
     }
 
     /// <summary>
-    /// Draws one run's data and initial params from <c>Rng.Seed(o.Seed)</c>: data first, then the model init, the
-    /// tutorial's order. Shared by the single run and by ensembles, so member k equals the single run with its seed.
+    /// Draws one run's data and initial params (<see cref="DrawData"/>, then the model init from the Rng it returns):
+    /// the tutorial's order. Shared by the single run and by ensembles, so member k equals the single run with its options.
     /// </summary>
     public static (XorBatches Train, XorBatches Test, Params Params, Rng Rng) Draw(XorOptions o)
     {
-        var (train, test, rng) = DrawData(o, Rng.Seed(o.Seed));
+        var (train, test, rng) = DrawData(o);
         var (p, next) = Model.Init.Initialize(Spec(o), rng, Model.Init.Parse(o.Init));
         return (train, test, p, next);
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Functional.Training.Data;
 using Functional.Training.Ensembles;
 
 namespace Functional.Training.Exercises;
@@ -11,8 +12,9 @@ namespace Functional.Training.Exercises;
 /// <param name="Only">Run only this experiment (1–6); null runs all.</param>
 /// <param name="SweepSeed">Seed of the learning-rate sweep (experiment 5).</param>
 /// <param name="MaxHidden">Largest hidden width the parity bonus tries.</param>
+/// <param name="Data">The stream every run's data come from (<see cref="XorOptions.Data"/>).</param>
 public sealed record XorSuiteOptions(int Repeats = 10, int Epochs = 100, double Lr = 0.01, long Seed = 1, int? Only = null,
-    long SweepSeed = 42, int MaxHidden = 6)
+    long SweepSeed = 42, int MaxHidden = 6, XorDataStream Data = XorDataStream.Python)
 {
     /// <summary>The learning rates of experiment 5: four per decade from 1e-4 to 10.</summary>
     public static IReadOnlyList<double> SweepRates { get; } =
@@ -105,7 +107,7 @@ public static class XorExperiments
     public static IReadOnlyList<SuiteMember> Members(XorSuiteOptions o, int n)
     {
         var seeds = Enumerable.Range(0, o.Repeats).Select(r => o.Seed + r).ToArray();
-        var basic = new XorOptions(Lr: o.Lr, Epochs: o.Epochs);
+        var basic = new XorOptions(Lr: o.Lr, Epochs: o.Epochs, Data: o.Data);
         IEnumerable<SuiteMember> members = n switch
         {
             1 => from a in XorOptions.Activations from s in seeds select new SuiteMember(1, a, basic with { Activation = a, Seed = s }),

@@ -65,14 +65,14 @@ public sealed class BatchingProperties
 
     // XOR data invariants (parity of the generated inputs/labels) belong here once the XOR work adds its data set.
 
-    private static (Tensor X, Tensor Y) Samples(int n)
+    internal static (Tensor X, Tensor Y) Samples(int n)
     {
         var i = arange(n, dtype: ScalarType.Float32);
         return (stack([i, i.neg()], 1), arange(n, dtype: ScalarType.Int64));
     }
 
     /// <summary>Checks batch sizes and input/target pairing; returns the sample ids in visiting order.</summary>
-    private static List<int> AssertWellFormed(IReadOnlyList<Batch> batches, EpochCase c)
+    internal static List<int> AssertWellFormed(IReadOnlyList<Batch> batches, EpochCase c)
     {
         Assert.Equal(Batching.BatchCount(c.Samples, c.BatchSize), batches.Count);
         Assert.Equal(c.Samples, batches.Sum(b => b.Inputs.shape[0]));

@@ -59,6 +59,8 @@ public sealed class BadInputTests
         "xor --init he",
         "xor --hidden 0",
         "xor --inputs 0",
+        "xor --data numpy",
+        "xor-experiments --data numpy",
         "xor-experiments --repeats 0",
         "xor-experiments --only 9",
         "mnist --data /no/such/dir",

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Xunit;
 
 namespace Functional.Snapshots.Shell;
@@ -116,5 +117,43 @@ public sealed class ResumeTests
         var r = ShellRunner.Run("logic", "-q", "--epochs", "9", "--out", dir, "--gate", "or", "--resume", $"{dir}/logic.safetensors");
         Assert.Equal(2, r.ExitCode);
         Assert.Equal("error: --resume " + $"{dir}/logic.safetensors: the checkpoint was made with Gate and, this run has or", r.Stderr.Trim());
+        }
+
+    /// <summary>Edits the run options stored in a params checkpoint's metadata (as an older version would have written them).</summary>
+    private static void EditCheckpointOptions(string checkpoint, Action<JsonObject> edit)
+    {
+        var bytes = File.ReadAllBytes(checkpoint);
+        var headerLength = (int)BitConverter.ToUInt64(bytes, 0);
+        var header = JsonNode.Parse(bytes.AsSpan(8, headerLength))!.AsObject();
+        var meta = header["__metadata__"]!.AsObject();
+        var options = JsonNode.Parse(meta["options"]!.GetValue<string>())!.AsObject();
+        edit(options);
+        meta["options"] = options.ToJsonString();
+        var text = header.ToJsonString();
+        var newHeader = System.Text.Encoding.UTF8.GetBytes(text.PadRight((text.Length + 7) / 8 * 8));
+        File.WriteAllBytes(checkpoint, [.. BitConverter.GetBytes((ulong)newHeader.Length), .. newHeader, .. bytes[(8 + headerLength)..]]);
     }
+
+    [Fact]
+    public void An_xor_checkpoint_made_before_the_data_stream_was_an_option_is_refused_with_one_line()
+    {
+        var dir = ShellRunner.TempDir();
+        Assert.Equal(0, ShellRunner.Run("xor", "-q", "--epochs", "1", "--out", dir).ExitCode);
+        EditCheckpointOptions($"{dir}/xor.safetensors", o => Assert.True(o.Remove("Data")));
+        var r = ShellRunner.Run("xor", "-q", "--epochs", "2", "--out", dir, "--resume", $"{dir}/xor.safetensors");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("error: --resume " + $"{dir}/xor.safetensors: the checkpoint predates the Data option (made by an older version), "
+                     + "so it is not known to match this run's Data Python; start a new run", r.Stderr.Trim());
+    }
+
+    [Fact]
+    public void An_xor_checkpoint_on_torch_data_does_not_resume_on_python_data()
+    {
+        var dir = ShellRunner.TempDir();
+        Assert.Equal(0, ShellRunner.Run("xor", "-q", "--epochs", "1", "--data", "torch", "--out", dir).ExitCode);
+        var r = ShellRunner.Run("xor", "-q", "--epochs", "2", "--out", dir, "--resume", $"{dir}/xor.safetensors");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("error: --resume " + $"{dir}/xor.safetensors: the checkpoint was made with Data Torch, this run has Python", r.Stderr.Trim());
+        Assert.Equal(0, ShellRunner.Run("xor", "-q", "--epochs", "2", "--data", "torch", "--out", dir, "--resume", $"{dir}/xor.safetensors").ExitCode);
+}
 }

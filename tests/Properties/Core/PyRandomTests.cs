@@ -1,0 +1,142 @@
+using System.Globalization;
+using System.Numerics;
+using System.Security.Cryptography;
+using System.Text.Json;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Functional.Model;
+using Functional.Properties.Support;
+using Xunit;
+
+namespace Functional.Properties.Core;
+
+/// <summary>
+/// PyRandom reproduces CPython's <c>random</c>: the streams of tests/Fixtures/python-random.json, written by CPython
+/// itself (tools/reference/python_random_fixture.py), value by value and state by state.
+/// </summary>
+public sealed class PyRandomTests
+{
+    private static readonly JsonElement Fixture = Fixtures.Load("python-random.json");
+
+    public static TheoryData<string> Seeds() => [.. Fixture.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("seed").GetString()!)];
+
+    private static JsonElement Run(string seed) => Fixture.GetProperty("runs").EnumerateArray().Single(r => r.GetProperty("seed").GetString() == seed);
+
+    /// <summary>SHA-256 of the state as random.getstate()[1] holds it: 624 words and the index, little-endian uint32.</summary>
+    private static string Digest(PyRandom r)
+    {
+        var bytes = new byte[4 * (PyRandom.StateWords + 1)];
+        var words = r.Words;
+        for (var i = 0; i < words.Length; i++) BitConverter.TryWriteBytes(bytes.AsSpan(4 * i), words[i]);
+        BitConverter.TryWriteBytes(bytes.AsSpan(4 * PyRandom.StateWords), (uint)r.Index);
+        return Convert.ToHexStringLower(SHA256.HashData(bytes));
+    }
+
+    /// <summary>One fixture op (see the script's PATTERN) drawn from the stream, as the JSON text CPython wrote.</summary>
+    private static string DrawOp(PyRandomStream s, string op)
+    {
+        var parts = op.Split(':');
+        return parts[0] switch
+        {
+            "random" => s.Random().ToString("R", CultureInfo.InvariantCulture),
+            "randint" => s.RandInt(BigInteger.Parse(parts[1], CultureInfo.InvariantCulture), BigInteger.Parse(parts[2], CultureInfo.InvariantCulture)).ToString(CultureInfo.InvariantCulture),
+            "bits" => s.GetRandBits(int.Parse(parts[1], CultureInfo.InvariantCulture)).ToString(CultureInfo.InvariantCulture),
+            "below" => s.RandBelow(BigInteger.Parse(parts[1], CultureInfo.InvariantCulture)).ToString(CultureInfo.InvariantCulture),
+            _ => throw new InvalidOperationException($"unknown fixture op {op}"),
+        };
+    }
+
+    private static string Expected(JsonElement v) =>
+        v.ValueKind == JsonValueKind.Number ? v.GetDouble().ToString("R", CultureInfo.InvariantCulture) : v.GetString()!;
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void Seeding_gives_cpythons_state(string seed)
+    {
+        var run = Run(seed);
+        var r = PyRandom.Seed(BigInteger.Parse(seed, CultureInfo.InvariantCulture));
+        var head = run.GetProperty("state_after_seed_head").EnumerateArray().Select(e => e.GetUInt32()).ToArray();
+        Assert.Equal(head[..4], r.Words[..4]);
+        Assert.Equal((int)head[4], r.Index);
+        Assert.Equal(run.GetProperty("state_after_seed_sha256").GetString(), Digest(r));
+    }
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void Every_draw_equals_cpythons(string seed)
+    {
+        var run = Run(seed);
+        var pattern = Fixture.GetProperty("pattern").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        var expected = run.GetProperty("values").EnumerateArray().Select(Expected).ToArray();
+        Assert.True(expected.Length >= 2000, "the fixture holds thousands of values per seed");
+        var (actual, after) = PyRandom.Seed(BigInteger.Parse(seed, CultureInfo.InvariantCulture))
+            .Draw(s => expected.Select((_, i) => DrawOp(s, pattern[i % pattern.Length])).ToArray());
+        for (var i = 0; i < expected.Length; i++)
+            Assert.True(expected[i] == actual[i], $"seed {seed}, value {i} ({pattern[i % pattern.Length]}): CPython {expected[i]}, ours {actual[i]}");
+        Assert.Equal(run.GetProperty("state_after_sha256").GetString(), Digest(after));
+    }
+
+    [Fact]
+    public void The_value_api_draws_what_the_stream_draws_and_leaves_its_input_unchanged()
+    {
+        var seeded = PyRandom.Seed(42);
+        var (a, r1) = seeded.RandInt(0, 1);
+        var (x, r2) = r1.Random();
+        var (bits, r3) = r2.GetRandBits(70);
+        var (below, r4) = r3.RandBelow(1000);
+        var (stream, end) = seeded.Draw(s => (s.RandInt(0, 1), s.Random(), s.GetRandBits(70), s.RandBelow(1000u)));
+        Assert.Equal((a, x, bits, below), ((BigInteger)stream.Item1, stream.Item2, stream.Item3, (BigInteger)stream.Item4));
+        Assert.Equal(end, r4);
+        Assert.Equal(PyRandom.Seed(42), seeded); // drawing did not change the seeded value
+        Assert.Equal(a, seeded.RandInt(0, 1).Value);
+    }
+
+    [Fact]
+    public void A_negative_seed_seeds_as_its_absolute_value_and_zero_as_one_zero_word()
+    {
+        Assert.Equal(PyRandom.Seed(7), PyRandom.Seed(-7));
+        Assert.NotEqual(PyRandom.Seed(0), PyRandom.Seed(1));
+    }
+
+    [Fact]
+    public void State_round_trips_through_words_and_index()
+    {
+        var r = PyRandom.Seed(3).Draw(s => { for (var i = 0; i < 1000; i++) s.NextUInt32(); return 0; }).Random;
+        var restored = PyRandom.FromState(r.Words, r.Index);
+        Assert.Equal(r, restored);
+        Assert.Equal(r.Random().Value, restored.Random().Value);
+        Assert.Throws<ArgumentException>(() => PyRandom.FromState(new uint[10], 0));
+        Assert.Throws<ArgumentException>(() => PyRandom.FromState(r.Words, 625));
+    }
+
+    [Fact]
+    public void A_stream_kept_past_its_draw_cannot_be_used()
+    {
+        PyRandomStream? leaked = null;
+        PyRandom.Seed(1).Draw(s => { leaked = s; return s.NextUInt32(); });
+        Assert.Throws<ObjectDisposedException>(() => leaked!.Random());
+    }
+
+    [Property(MaxTest = 200)]
+    public Property RandInt_stays_in_range_and_the_narrow_path_equals_the_wide_one()
+    {
+        var gen = from seed in Gen.Choose(0, int.MaxValue) from a in Gen.Choose(-1000, 1000) from width in Gen.Choose(1, 100_000) select (seed, a, b: a + width - 1);
+        return Prop.ForAll(gen.ToArbitrary(), c =>
+        {
+            var r = PyRandom.Seed(c.seed);
+            var (narrow, n1) = r.Draw(s => Enumerable.Range(0, 20).Select(_ => s.RandInt(c.a, c.b)).ToArray());
+            var (wide, n2) = r.Draw(s => Enumerable.Range(0, 20).Select(_ => (long)s.RandInt(new BigInteger(c.a), new BigInteger(c.b))).ToArray());
+            return narrow.SequenceEqual(wide) && n1.Equals(n2) && narrow.All(v => v >= c.a && v <= c.b);
+        });
+    }
+
+    [Fact]
+    public void Bad_arguments_throw()
+    {
+        var r = PyRandom.Seed(1);
+        Assert.Throws<ArgumentOutOfRangeException>(() => r.RandBelow(0));
+        Assert.Throws<ArgumentException>(() => r.RandInt(2, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => r.GetRandBits(-1));
+    }
+}
