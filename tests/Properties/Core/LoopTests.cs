@@ -29,6 +29,25 @@ public sealed class LoopTests
 
     private static RunPlan Plan(Setup s, int epochs) => new(epochs, (_, rng) => Batching.Shuffled(s.X, s.Y, 6, rng));
 
+    // Runs until the given number of steps, then cancels: the step and epoch events before the stop, and the Finished one.
+    private static (List<TrainEvent> Events, Finished Stop) RunUntilCancelled(ITrainer trainer, TrainState initial, RunPlan plan, int steps)
+    {
+        using var cts = new CancellationTokenSource();
+        var events = new List<TrainEvent>();
+        Finished? stop = null;
+        var taken = 0;
+        foreach (var e in Loop.Run(trainer, initial, plan, cts.Token))
+        {
+            if (e is Finished f) stop = f;
+            else if (e is StepEvent or EpochEvent or MemberEpochEvent) events.Add(e);
+            if (e is StepEvent && ++taken == steps) cts.Cancel();
+        }
+        Assert.NotNull(stop);
+        Assert.IsType<StopReason.Cancelled>(stop.Reason);
+        Assert.Equal(steps, stop.State.Step);
+        return (events, stop);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(7)]
@@ -41,18 +60,7 @@ public sealed class LoopTests
         var uninterrupted = Loop.Run(s.Trainer, s.Trainer.Start(s.Init.Clone(), s.Rng), plan)
             .Where(e => e is StepEvent or EpochEvent).ToList();
 
-        using var cts = new CancellationTokenSource();
-        var first = new List<TrainEvent>();
-        Finished? stop = null;
-        foreach (var e in Loop.Run(s.Trainer, s.Trainer.Start(s.Init.Clone(), s.Rng), plan, cts.Token))
-        {
-            if (e is Finished f) stop = f;
-            else if (e is StepEvent or EpochEvent) first.Add(e);
-            if (first.OfType<StepEvent>().Count() == stopAfterSteps) cts.Cancel();
-        }
-        Assert.NotNull(stop);
-        Assert.IsType<StopReason.Cancelled>(stop.Reason);
-        Assert.Equal(stopAfterSteps, stop.State.Step);
+        var (first, stop) = RunUntilCancelled(s.Trainer, s.Trainer.Start(s.Init.Clone(), s.Rng), plan, stopAfterSteps);
         var rest = Loop.Run(s.Trainer, stop.State, plan with { Start = stop.Next }).Where(e => e is StepEvent or EpochEvent);
         Assert.Equal(uninterrupted, first.Concat(rest).ToList());
     }
@@ -95,18 +103,7 @@ public sealed class LoopTests
         Assert.All(uninterrupted.OfType<StepEvent>(), s => Assert.Equal(3, s.MemberLosses!.Count));
 
         using var again = SmallEnsemble(2);
-        using var cts = new CancellationTokenSource();
-        var first = new List<TrainEvent>();
-        Finished? stop = null;
-        foreach (var e in Loop.Run(again.Trainer, again.Initial, again.Plan, cts.Token))
-        {
-            if (e is Finished f) stop = f;
-            else if (e is StepEvent or MemberEpochEvent) first.Add(e);
-            if (first.OfType<StepEvent>().Count() == stopAfterSteps) cts.Cancel();
-        }
-        Assert.NotNull(stop);
-        Assert.IsType<StopReason.Cancelled>(stop.Reason);
-        Assert.Equal(stopAfterSteps, stop.State.Step);
+        var (first, stop) = RunUntilCancelled(again.Trainer, again.Initial, again.Plan, stopAfterSteps);
         Assert.Equal(stopAfterSteps % 500 == 0 ? null : 3, stop.Next.MemberLossSums?.Count);
         var rest = Runs.Events(again.Trainer, stop.State, again.Plan with { Start = stop.Next });
         Assert.Equal(uninterrupted, first.Concat(rest).ToList());
