@@ -128,8 +128,8 @@ public static class XorExperiments
     /// <summary>
     /// Runs the suite, yielding progress and each experiment's result as soon as its group is trained. Cancellation is
     /// checked between steps; a cancelled suite still reports the experiments finished before, then
-    /// <see cref="SuiteFinished"/> with Cancelled set. (The shell's <c>xor-experiments</c> drives the same
-    /// <see cref="XorSuite"/> stage by stage through its checkpointing session, which makes it resumable.)
+    /// <see cref="SuiteFinished"/> with Cancelled set. (A caller that checkpoints drives the same <see cref="XorSuite"/>
+    /// stage by stage instead, saving its encoded form with each stage's state: that makes a suite resumable.)
     /// </summary>
     public static IEnumerable<SuiteEvent> Run(XorSuiteOptions options, CancellationToken cancel = default)
     {
