@@ -57,9 +57,7 @@ var ensemble = new EnsembleTrainer(spec, new Loss.Mse(), new Sgd(Lr: 0.5));
 using var ensembleFinal = Enumerable.Range(1, 1000).Aggregate(ensemble.Start(stacked, Rng.Seed(0)), (state, _) =>
 {
     using var previous = state;
-    var (next, stepLosses) = ensemble.Step(state, ensembleBatch);
-    stepLosses.Dispose();
-    return next;
+    return ensemble.Step(state, ensembleBatch).State; // its log also holds each member's loss
 });
 using (no_grad())
 {

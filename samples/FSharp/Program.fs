@@ -57,9 +57,7 @@ let ensembleFinal =
     (ensemble.Start(stacked, Rng.Seed 0L), seq { 1..1000 })
     ||> Seq.fold (fun state _ ->
         use _previous = state
-        let stepped = ensemble.Step(state, ensembleBatch)
-        stepped.Losses.Dispose()
-        stepped.State)
+        ensemble.Step(state, ensembleBatch).State) // its log also holds each member's loss
 let memberAccuracy =
     use _ = torch.no_grad()
     accuracy (ensemble.Forward(ensembleFinal.Params, ensembleBatch.Inputs)) ensembleBatch.Targets

@@ -2,47 +2,137 @@ using Functional.Model;
 
 namespace Functional.Training;
 
-/// <summary>Where a run stands: the epoch (from 1) and the next batch index within it, with the losses summed so far in that epoch.</summary>
+/// <summary>
+/// Where a run stands: the epoch (from 1) and the next batch index within it, with the training losses summed so far in
+/// that epoch — <see cref="EpochLossSum"/> for one model, <see cref="MemberLossSums"/> (one sum per member) for an ensemble.
+/// </summary>
 public sealed record Position(int Epoch, int Batch, double EpochLossSum = 0)
 {
     /// <summary>The start of a run.</summary>
     public static Position Start { get; } = new(1, 0);
+
+    /// <summary>An ensemble's per-member sums of the epoch's step losses so far; null for a single model (and at an epoch's start).</summary>
+    public IReadOnlyList<double>? MemberLossSums { get; init; }
+
+    /// <summary>Value equality, the member sums compared element by element.</summary>
+    public bool Equals(Position? other) =>
+        other is not null && Epoch == other.Epoch && Batch == other.Batch && EpochLossSum.Equals(other.EpochLossSum)
+        && Values.Equal(MemberLossSums, other.MemberLossSums);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Epoch, Batch, EpochLossSum, Values.Hash(MemberLossSums));
 }
 
-/// <summary>Why a run stopped.</summary>
-public enum StopReason
+/// <summary>
+/// Why a run stopped: a closed set (<see cref="Completed"/>, <see cref="Cancelled"/>, <see cref="Diverged"/>), matched
+/// with <c>is</c>/<c>switch</c> in C# and <c>:?</c> in F#.
+/// </summary>
+public abstract record StopReason
 {
+    private StopReason() { }
+
     /// <summary>All epochs ran.</summary>
-    Completed,
+    public sealed record Completed : StopReason;
+
     /// <summary>Cancellation was requested; the run stopped after the current step.</summary>
-    Cancelled,
-    /// <summary>A loss was NaN or infinite.</summary>
-    Diverged,
+    public sealed record Cancelled : StopReason;
+
+    /// <summary>A single model's loss was NaN or infinite (ensembles never stop for one member's loss).</summary>
+    /// <param name="LastFiniteLoss">The last finite step loss before it, or null when the first step already diverged.</param>
+    public sealed record Diverged(double? LastFiniteLoss) : StopReason;
 }
 
-/// <summary>What a training run yields, as data: the shell renders these, tests compare them, <c>--log</c> writes them.</summary>
-public abstract record TrainEvent;
+/// <summary>
+/// What a training run yields, as data: the shell renders these, tests compare them, <c>--log</c> writes them. The set is
+/// closed (<see cref="StepEvent"/>, <see cref="EpochEvent"/>, <see cref="MemberEpochEvent"/>, <see cref="EpochEnd"/>,
+/// <see cref="Finished"/>); see <see cref="Loop.Run"/> for their order and who owns the states they carry.
+/// </summary>
+public abstract record TrainEvent
+{
+    private protected TrainEvent() { }
+}
 
-/// <summary>One optimizer step: epoch from 1, batch from 0 within the epoch, and the loss before the update.</summary>
-public sealed record StepEvent(int Epoch, int Batch, double Loss) : TrainEvent;
+/// <summary>
+/// One optimizer step: epoch from 1, batch from 0 within the epoch, and the loss before the update. For an ensemble,
+/// <see cref="MemberLosses"/> holds each member's loss and <see cref="Loss"/> their mean.
+/// </summary>
+public sealed record StepEvent(int Epoch, int Batch, double Loss) : TrainEvent
+{
+    /// <summary>Each member's loss before the update (an ensemble step); null for a single model.</summary>
+    public IReadOnlyList<double>? MemberLosses { get; init; }
 
-/// <summary>One finished epoch: mean training loss over its steps, and validation loss / accuracy where the exercise has them.</summary>
+    /// <summary>Value equality, the member losses compared element by element.</summary>
+    public bool Equals(StepEvent? other) =>
+        other is not null && Epoch == other.Epoch && Batch == other.Batch && Loss.Equals(other.Loss) && Values.Equal(MemberLosses, other.MemberLosses);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Epoch, Batch, Loss, Values.Hash(MemberLosses));
+}
+
+/// <summary>One finished epoch of a single model: mean training loss over its steps, and validation loss / accuracy where the exercise has them.</summary>
 public sealed record EpochEvent(int Epoch, double Loss, double? ValLoss = null, double? Accuracy = null) : TrainEvent;
 
 /// <summary>
+/// One finished epoch of an ensemble, one value per member: the mean training loss over the epoch's steps (non-finite
+/// once that member diverged), and the validation loss / accuracy where the run evaluates them.
+/// </summary>
+public sealed record MemberEpochEvent(int Epoch, IReadOnlyList<double> Loss, IReadOnlyList<double>? ValLoss = null, IReadOnlyList<double>? Accuracy = null) : TrainEvent
+{
+    /// <summary>Value equality, the arrays compared element by element.</summary>
+    public bool Equals(MemberEpochEvent? other) =>
+        other is not null && Epoch == other.Epoch && Values.Equal(Loss, other.Loss) && Values.Equal(ValLoss, other.ValLoss) && Values.Equal(Accuracy, other.Accuracy);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Epoch, Values.Hash(Loss), Values.Hash(ValLoss), Values.Hash(Accuracy));
+}
+
+/// <summary>
 /// The state at the end of an epoch, for checkpoints. It still belongs to the run: valid only until the next event is
-/// requested. <see cref="Next"/> is where a resumed run would continue.
+/// requested (<see cref="TrainStateExtensions.Clone"/> it to keep it). <see cref="Next"/> is where a resumed run would continue.
 /// </summary>
 public sealed record EpochEnd(TrainState State, Position Next) : TrainEvent;
 
 /// <summary>
 /// The last event of every run. Ownership of <see cref="State"/> passes to the consumer, who must dispose it.
-/// <see cref="Next"/> is where a resumed run would continue; <see cref="LastFiniteLoss"/> is set when the run diverged.
+/// <see cref="Next"/> is where a resumed run would continue; <see cref="Reason"/> says why the run stopped.
 /// </summary>
-public sealed record Finished(TrainState State, Position Next, StopReason Reason, double? LastFiniteLoss = null) : TrainEvent;
+public sealed record Finished(TrainState State, Position Next, StopReason Reason) : TrainEvent;
 
 /// <summary>The data of one epoch and the Rng after drawing it (unchanged when nothing random was drawn).</summary>
 public sealed record EpochData(IReadOnlyList<Batch> Batches, Rng Rng);
 
-/// <summary>A held-out evaluation: loss and/or accuracy (either may be absent).</summary>
-public sealed record Evaluation(double? Loss, double? Accuracy);
+/// <summary>
+/// A held-out evaluation, a closed set: <see cref="OfModel"/> for one model, <see cref="OfMembers"/> for an ensemble.
+/// </summary>
+public abstract record Evaluation
+{
+    private Evaluation() { }
+
+    /// <summary>One model's loss and/or accuracy (either may be absent).</summary>
+    public sealed record OfModel(double? Loss, double? Accuracy) : Evaluation;
+
+    /// <summary>An ensemble's loss and/or accuracy, one value per member (either may be absent).</summary>
+    public sealed record OfMembers(IReadOnlyList<double>? Loss, IReadOnlyList<double>? Accuracy) : Evaluation
+    {
+        /// <summary>Value equality, the arrays compared element by element.</summary>
+        public bool Equals(OfMembers? other) => other is not null && Values.Equal(Loss, other.Loss) && Values.Equal(Accuracy, other.Accuracy);
+
+        /// <inheritdoc/>
+        public override int GetHashCode() => HashCode.Combine(Values.Hash(Loss), Values.Hash(Accuracy));
+    }
+}
+
+// Element-wise equality for the read-only number lists inside records (a record's own equality compares references).
+internal static class Values
+{
+    public static bool Equal(IReadOnlyList<double>? a, IReadOnlyList<double>? b) =>
+        ReferenceEquals(a, b) || (a is not null && b is not null && a.SequenceEqual(b));
+
+    public static int Hash(IReadOnlyList<double>? a)
+    {
+        if (a is null) return 0;
+        var h = new HashCode();
+        foreach (var x in a) h.Add(x);
+        return h.ToHashCode();
+    }
+}

@@ -33,19 +33,70 @@ public sealed record TrainState(Params Params, OptimizerState Optimizer, long St
     }
 }
 
-/// <summary>What one step reports: the loss at the params before the update (NaN or infinite when the step diverged).</summary>
-public sealed record StepLog(double Loss);
+/// <summary>Operations on <see cref="TrainState"/> that a record cannot declare itself (C# reserves the name <c>Clone</c> in records).</summary>
+public static class TrainStateExtensions
+{
+    /// <summary>
+    /// A deep copy the caller owns: new params and optimizer-state tensors with the same values (registered, like any new
+    /// tensor, in the caller's DisposeScope if one is open), the same step count and Rng. Use it to keep a state the loop
+    /// still owns, e.g. an <see cref="EpochEnd"/>'s. From F# as from C#: <c>state.Clone()</c>.
+    /// </summary>
+    public static TrainState Clone(this TrainState state) => new(state.Params.Clone(), CloneOptimizer(state.Optimizer), state.Step, state.Rng);
+
+    private static OptimizerState CloneOptimizer(OptimizerState state) => state switch
+    {
+        SgdState s => s with { MomentumBuffer = s.MomentumBuffer.Clone() },
+        AdamState a => a with { ExpAvg = a.ExpAvg.Clone(), ExpAvgSq = a.ExpAvgSq.Clone(), MaxExpAvgSq = a.MaxExpAvgSq.Clone() },
+        _ => throw new NotSupportedException($"cannot copy an optimizer state of type {state.GetType().Name}"),
+    };
+}
 
 /// <summary>
-/// The state after one step and its log. <see cref="State"/> holds only new tensors, owned by the caller; the state the
-/// step started from is unchanged and still belongs to its owner, who disposes it once it is no longer needed.
+/// What one step reports: the loss at the params before the update (NaN or infinite when the step diverged). An
+/// ensemble step also reports each member's loss in <see cref="MemberLosses"/>, and <see cref="Loss"/> is their mean.
+/// </summary>
+public sealed record StepLog(double Loss)
+{
+    /// <summary>Each member's loss before the update (an ensemble step); null for a single model.</summary>
+    public IReadOnlyList<double>? MemberLosses { get; init; }
+}
+
+/// <summary>
+/// The state after one step and its log. <see cref="State"/> holds only new tensors, in no DisposeScope, owned by the
+/// caller; the state the step started from is unchanged and still belongs to its owner, who disposes it once it is no
+/// longer needed.
 /// </summary>
 public sealed record Stepped(TrainState State, StepLog Log);
 
 /// <summary>
+/// A pure training step that <see cref="Loop.Run"/> drives: <see cref="Trainer"/> (one model) and
+/// <see cref="Ensembles.EnsembleTrainer"/> (K models trained as one computation, reporting per-member losses).
+/// </summary>
+public interface ITrainer
+{
+    /// <summary>The network (for an ensemble, the spec every member is stacked or padded into).</summary>
+    MlpSpec Spec { get; }
+
+    /// <summary>The loss minimised.</summary>
+    Loss Loss { get; }
+
+    /// <summary>The optimizer.</summary>
+    Optimizer Optimizer { get; }
+
+    /// <summary>A fresh state: params (taken over, not copied), a new optimizer state, step 0.</summary>
+    TrainState Start(Params p, Rng rng);
+
+    /// <summary>
+    /// One step from <paramref name="state"/> on <paramref name="batch"/>. Pure: the input state's tensors are unchanged;
+    /// the returned state holds only new tensors, detached from every DisposeScope, owned by the caller.
+    /// </summary>
+    Stepped Step(TrainState state, Batch batch);
+}
+
+/// <summary>
 /// A training setup: the model spec, the loss and the optimizer. <see cref="Step"/> is the pure training step.
 /// </summary>
-public sealed record Trainer(MlpSpec Spec, Loss Loss, Optimizer Optimizer)
+public sealed record Trainer(MlpSpec Spec, Loss Loss, Optimizer Optimizer) : ITrainer
 {
     /// <summary>A fresh state: params from <paramref name="p"/> (taken over, not copied), a new optimizer state, step 0.</summary>
     public TrainState Start(Params p, Rng rng) => new(p, Optimizer.Init(p), 0, rng);
@@ -55,8 +106,8 @@ public sealed record Trainer(MlpSpec Spec, Loss Loss, Optimizer Optimizer)
 
     /// <summary>
     /// One training step: loss and gradients at the current params, then the optimizer update. Pure: the input state's
-    /// tensors are not changed, and the returned state holds only new tensors (in the caller's DisposeScope, if any).
-    /// Temporaries are freed before returning. The caller decides when to dispose the old state.
+    /// tensors are not changed, and the returned state holds only new tensors, detached from every DisposeScope and owned
+    /// by the caller. Temporaries are freed before returning. The caller decides when to dispose the old state.
     /// </summary>
     public Stepped Step(TrainState state, Batch batch)
     {
@@ -69,7 +120,7 @@ public sealed record Trainer(MlpSpec Spec, Loss Loss, Optimizer Optimizer)
         var keep = new List<IDisposable>(p2.Count + 3 * p2.Count);
         foreach (var t in p2.Values) keep.Add(t);
         foreach (var t in o2.TensorValues) keep.Add(t);
-        scope.MoveToOuter(keep);
+        scope.Detach(keep);
         return new Stepped(state with { Params = p2, Optimizer = o2, Step = state.Step + 1 }, new StepLog(value));
     }
 }

@@ -128,7 +128,7 @@ internal static class XorBench
     {
         using var setup = XorEnsemble.Prepare([.. Enumerable.Range(0, k).Select(i => o with { Seed = o.Seed + i })]);
         var clock = Stopwatch.StartNew();
-        foreach (var e in Ensemble.Run(setup.Trainer, setup.Initial, setup.Plan))
+        foreach (var e in Loop.Run(setup.Trainer, setup.Initial, setup.Plan))
             if (e is Finished f) f.State.Dispose();
         return clock.Elapsed.TotalSeconds;
     }

@@ -61,7 +61,7 @@ internal static class BlobsCommand
         }, cancel);
         output.Commit();
         using var final = result.Finished.State;
-        if (result.Finished.Reason != StopReason.Completed) return result.ExitCode;
+        if (result.Finished.Reason is not StopReason.Completed) return result.ExitCode;
         var after = BlobClassifier.Evaluate(setup.Trainer, final.Params, setup.Test.Points, setup.TestLabels);
         var trainAfter = BlobClassifier.Evaluate(setup.Trainer, final.Params, setup.Train.Points, setup.TrainLabels);
         stdout.WriteLine(string.Format(Inv, "test loss after training {0:F6}", after.Loss));

@@ -43,7 +43,7 @@ internal static class LogicCommand
         }, cancel);
         output.Commit();
         using var final = result.Finished.State;
-        if (result.Finished.Reason != StopReason.Completed) return result.ExitCode; // the session said why; a half-trained table would mislead
+        if (result.Finished.Reason is not StopReason.Completed) return result.ExitCode; // the session said why; a half-trained table would mislead
         var outputs = Logic.Outputs(setup, final.Params);
         var targets = Logic.TruthTable(o.Gate);
         var correct = 0;

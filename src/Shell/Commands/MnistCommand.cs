@@ -90,7 +90,7 @@ internal static class MnistCommand
         var result = Train(setup, run, session, o, output, quiet, repeat, stdout, stderr, cancel);
         output.Commit();
         using var final = result.Finished.State;
-        if (result.Finished.Reason == StopReason.Completed)
+        if (result.Finished.Reason is StopReason.Completed)
             Report(setup, final, show, result.CheckpointPath, output, stdout);
         return result.ExitCode;
     }

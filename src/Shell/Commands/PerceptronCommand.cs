@@ -78,7 +78,7 @@ internal static class PerceptronCommand
         }, cancel);
         var finished = result.Finished;
         using var final = finished.State;
-        if (finished.Reason == StopReason.Completed)
+        if (finished.Reason is StopReason.Completed)
         {
             Line($"  {b} after = {Format.Tensor(final.Params[b])}");
             var difference = Perceptron.MaxAbsDifference(walk.ManualUpdate, final.Params);

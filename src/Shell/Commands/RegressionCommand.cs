@@ -100,7 +100,7 @@ internal static class RegressionCommand
             var exercise = run == o ? "regression" : "regression-compare";
             var trace = Train(s, run, exercise, run == o ? session : session with { Resume = null }, output, quiet, repeat, stdout, stderr, cancel);
             traces.Add(trace);
-            if (trace.Finished.Reason != StopReason.Completed) break;
+            if (trace.Finished.Reason is not StopReason.Completed) break;
         }
 
         Summarise(traces, stdout);

@@ -90,7 +90,7 @@ internal static class XorCommand
             }
         }, cancel);
         using var final = result.Finished.State;
-        if (result.Finished.Reason != StopReason.Completed)
+        if (result.Finished.Reason is not StopReason.Completed)
         {
             output.Commit();
             return result.ExitCode;

@@ -1,9 +1,11 @@
+using System.Collections.Immutable;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Functional.Shell.Rendering;
+using Functional.Training;
 using Functional.Training.Ensembles;
 using Functional.Training.Exercises;
 using Spectre.Console;
@@ -24,62 +26,101 @@ internal static class XorExperimentsCommand
         var seed = new Option<long>("--seed", "-s") { Description = "First seed of the repeats", DefaultValueFactory = _ => d.Seed };
         var only = new Option<int?>("--only") { Description = "Run one experiment (1-6)" };
         var maxHidden = new Option<int>("--max-hidden") { Description = "Largest hidden width experiment 6 tries", DefaultValueFactory = _ => d.MaxHidden };
-        var outDir = new Option<string>("--out", "-o") { Description = "Folder for the CSV, JSON and PNG results", DefaultValueFactory = _ => Path.Combine("runs", "xor-experiments") };
+        var common = new CommonOptions("xor-experiments", d.Seed, d.Epochs, d.Lr);
+        var outDir = new Option<string>("--out", "-o") { Description = "Folder for the CSV, JSON and PNG results and the checkpoint", DefaultValueFactory = _ => Path.Combine("runs", "xor-experiments") };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display" };
         var data = XorCommand.DataOption();
         var command = new Command("xor-experiments", "The XOR tutorial's experiments (activation, init, centering, termination, learning rate, parity), many runs at once as ensembles");
-        foreach (var o in new Option[] { repeats, epochs, lr, seed, only, maxHidden, data, outDir, quiet })
+        foreach (var o in new Option[] { repeats, epochs, lr, seed, only, maxHidden, data, outDir, quiet, common.CheckpointEvery, common.Resume })
             command.Options.Add(o);
         command.SetAction((r, cancel) =>
         {
             var options = new XorSuiteOptions(r.GetValue(repeats), r.GetValue(epochs), r.GetValue(lr), r.GetValue(seed), r.GetValue(only), MaxHidden: r.GetValue(maxHidden), Data: XorCommand.ParseData(r.GetValue(data)!)).Validate();
+            var session = common.Session(r);
             using var output = RunOutput.Open(null, r.GetValue(outDir));
-            return Task.FromResult(Run(options, output, r.GetValue(quiet), stdout, stderr, cancel));
+            return Task.FromResult(Run(options, session, output, r.GetValue(quiet), CommonOptions.RepeatCommand(r), stdout, stderr, cancel));
         });
         return command;
     }
 
-    internal static int Run(XorSuiteOptions o, RunOutput output, bool quiet, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    /// <summary>
+    /// Trains the suite stage by stage (one ensemble each) through <see cref="Session"/>: a checkpoint at the end of every
+    /// stage, every N epochs with --checkpoint-every, and on Ctrl+C (exit 130, with the resume command); each checkpoint
+    /// also records the suite's stage and every value recorded so far, so --resume finishes with the results an
+    /// uninterrupted suite gives.
+    /// </summary>
+    internal static int Run(XorSuiteOptions o, SessionOptions session, RunOutput output, bool quiet, string repeat, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
         // The ensembles' tensors are tiny: a second intra-op thread only adds synchronisation, and on a busy machine
         // an OpenMP worker spinning for a core it cannot get multiplies the step time.
         TorchSharp.torch.set_num_threads(1);
-        var groups = XorExperiments.Groups(o);
+        var options = Session.OptionsOf(o);
+        var (suite, resuming) = Resumed(o, session, options, stdout);
+        var groups = suite.Groups;
         stdout.WriteLine($"xor-experiments: {o.Repeats} repeats (seeds {o.Seed}..{o.Seed + o.Repeats - 1}), {o.Epochs} epochs, lr {o.Lr.ToString(Inv)}, data {XorCommand.DataName(o.Data)}; "
-                         + $"{groups.Count} ensemble{(groups.Count == 1 ? "" : "s")}: {string.Join(" + ", groups.Select(g => $"experiments {string.Join(",", g)} ({g.Sum(n => XorExperiments.Members(o, n).Count)} runs)"))}");
-        var results = new List<ExperimentResult>();
+                         + $"{groups.Count} ensemble{(groups.Count == 1 ? "" : "s")}: {string.Join(" + ", groups.Select((_, s) => $"experiments {string.Join(",", groups[s])} ({suite.MembersOf(s).Count} runs)"))}");
+        // Stages finished before an interruption: their results, recomputed from the values the checkpoint recorded.
+        var results = Enumerable.Range(0, Math.Min(suite.Stage, groups.Count)).SelectMany(suite.ResultsOf).ToList();
         var clock = Stopwatch.StartNew();
-        var cancelled = false;
-        var total = (long)groups.Count * o.Epochs * Xor.TrainBatches;
-        Rendering.Progress.Run(stderr, quiet, "xor-experiments", total, "ensemble steps", report =>
+        var code = ExitCodes.Ok;
+        var stopped = false;
+        Rendering.Progress.Run(stderr, quiet, "xor-experiments", suite.TotalSteps, "ensemble steps", report =>
         {
-            foreach (var e in XorExperiments.Run(o, cancel))
-                switch (e)
+            while (!suite.Done)
+            {
+                report(suite.StepsDone, suite.StageLabel);
+                using var setup = suite.Prepare();
+                var run = new ExerciseRun("xor-experiments", setup.Trainer, setup.Initial, setup.Plan, options) { Stage = () => suite.Encode() };
+                if (resuming)
                 {
-                    case SuiteProgress p:
-                        report(p.Done, p.Stage);
-                        break;
-                    case ExperimentDone done:
-                        results.Add(done.Result);
-                        WriteFiles(output, o, results, clock.Elapsed, partial: true); // rows done so far survive a Ctrl+C
-                        break;
-                    case SuiteFinished f:
-                        cancelled = f.Cancelled;
-                        break;
+                    run = Session.Resume(run, session, output, stdout);
+                    resuming = false;
                 }
+                var result = Session.Train(run, session, output, stderr, repeat, "", e =>
+                {
+                    if (e is not MemberEpochEvent epoch) return;
+                    suite = suite.Record(epoch); // before the epoch's checkpoint, which stores it
+                    report(suite.StepsDone, suite.StageLabel);
+                }, cancel);
+                result.Finished.State.Dispose();
+                if (result.Finished.Reason is not StopReason.Completed)
+                {
+                    (code, stopped) = (result.ExitCode, true);
+                    return 0;
+                }
+                if (result.ExitCode != ExitCodes.Ok) code = result.ExitCode; // the stage's checkpoint was not written: said, and the suite goes on
+                (suite, var done) = suite.CompleteStage();
+                results.AddRange(done);
+                WriteFiles(output, o, results, clock.Elapsed, partial: true); // rows done so far survive a Ctrl+C
+            }
             return 0;
         });
         var elapsed = clock.Elapsed;
         Print(stdout, results);
-        WriteFiles(output, o, results, elapsed, partial: cancelled);
+        WriteFiles(output, o, results, elapsed, partial: stopped);
         if (output.OutDir is not null) stdout.WriteLine($"wrote results and plots to {output.OutDir}");
         stdout.WriteLine(string.Format(Inv, "suite time {0:F1} s ({1} experiment{2})", elapsed.TotalSeconds, results.Count, results.Count == 1 ? "" : "s"));
-        if (cancelled)
+        if (stopped) stderr.WriteLine($"interrupted: {results.Count} experiment{(results.Count == 1 ? "" : "s")} finished and kept");
+        return code;
+    }
+
+    // The suite a --resume continues: the checkpoint's stage and recorded values, and whether its training state is
+    // still to be loaded (a checkpoint written at the end of a stage needs none: the next stage starts fresh).
+    private static (XorSuite Suite, bool LoadState) Resumed(XorSuiteOptions o, SessionOptions session, ImmutableSortedDictionary<string, string> options, TextWriter stdout)
+    {
+        if (session.Resume is null) return (XorSuite.Start(o), false);
+        var info = Session.ReadInfo(session.Resume, "xor-experiments", options);
+        if (info.Stage is not { } stage) throw new UsageException($"--resume {session.Resume}: the checkpoint holds no suite stage");
+        var suite = XorSuite.Decode(o, stage, info.Next);
+        if (info.Next.Epoch <= o.Epochs)
         {
-            stderr.WriteLine($"interrupted: {results.Count} experiment{(results.Count == 1 ? "" : "s")} finished and kept");
-            return ExitCodes.Interrupted;
+            stdout.WriteLine($"resuming {suite.StageLabel} (stage {suite.Stage + 1} of {suite.Groups.Count})");
+            return (suite, true);
         }
-        return ExitCodes.Ok;
+        var finished = suite.StageLabel;
+        suite = suite.CompleteStage().Next;
+        stdout.WriteLine(suite.Done ? $"resuming a finished suite: its results again" : $"resuming after {finished}: {suite.StageLabel} next");
+        return (suite, false);
     }
 
     private static void Print(TextWriter stdout, IReadOnlyList<ExperimentResult> results)

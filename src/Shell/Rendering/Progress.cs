@@ -40,21 +40,23 @@ internal static class Progress
                 var clock = Stopwatch.StartNew();
                 var lastDraw = TimeSpan.Zero;
                 long last = 0;
+                long? first = null; // a resumed run starts past 0: the rate counts only this process's units
                 TerminalOut.Live = console; // stdout lines now print above the bar
                 try
                 {
                     return work((done, status) =>
                     {
-                        if (done < last)
+                        if (done < last || first is null)
                         {
                             clock.Restart();
                             lastDraw = TimeSpan.Zero;
+                            first = done;
                         }
                         last = done;
                         // Redrawing on every step would cost more than a small network's step.
                         if (clock.Elapsed - lastDraw < TimeSpan.FromMilliseconds(100) && done < total) return;
                         lastDraw = clock.Elapsed;
-                        var rate = done / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+                        var rate = (done - first.Value) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
                         task.Value = done;
                         task.Description = Markup.Escape($"{label}  {status}  {rate.ToString("N0", CultureInfo.InvariantCulture)} {unit}/s");
                     });
@@ -71,17 +73,19 @@ internal static class Progress
         var clock = Stopwatch.StartNew();
         var nextTenth = 1;
         long last = 0;
+        long? first = null; // a resumed run starts past 0: the rate counts only this process's units
         return work((done, status) =>
         {
-            if (done < last)
+            if (done < last || first is null)
             {
                 nextTenth = 1;
                 clock.Restart();
+                first = done;
             }
             last = done;
             if (total <= 0 || done * 10 < nextTenth * total) return;
             while (done * 10 >= nextTenth * total) nextTenth++;
-            var rate = done / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+            var rate = (done - first.Value) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
             stderr.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0}: {1}/{2} {3} ({4:N0} {3}/s) {5}", label, done, total, unit, rate, status));
         });
     }

@@ -14,7 +14,11 @@ namespace Functional.Training.Checkpoints;
 /// <param name="Optimizer">The optimizer's description (<see cref="Optimizers.Optimizer.Describe"/>).</param>
 /// <param name="Next">Where a resumed run continues.</param>
 /// <param name="Options">The run's options that must match on resume (name → value text).</param>
-public sealed record RunInfo(string Exercise, MlpSpec Spec, string Optimizer, Position Next, ImmutableSortedDictionary<string, string> Options);
+public sealed record RunInfo(string Exercise, MlpSpec Spec, string Optimizer, Position Next, ImmutableSortedDictionary<string, string> Options)
+{
+    /// <summary>A multi-stage run's own record of where it stands (e.g. the XOR suite's stage and results so far, as text); null for one-stage runs.</summary>
+    public string? Stage { get; init; }
+}
 
 /// <summary>The bytes of a checkpoint: the params file (loadable by <c>safetensors.torch.load_file</c> into the tutorial's module) and its optimizer-state sibling.</summary>
 public sealed record CheckpointBytes(byte[] Params, byte[] Optimizer);
@@ -49,9 +53,11 @@ public static class Checkpoint
             ["next_epoch"] = info.Next.Epoch.ToString(inv),
             ["next_batch"] = info.Next.Batch.ToString(inv),
             ["epoch_loss_sum"] = info.Next.EpochLossSum.ToString("R", inv),
+            ["member_loss_sums"] = info.Next.MemberLossSums is { } sums ? JsonSerializer.Serialize(sums, Numbers) : "null",
             ["rng"] = Convert.ToBase64String(state.Rng.GetState()),
             ["options"] = JsonSerializer.Serialize(info.Options),
         };
+        if (info.Stage is { } stage) meta["stage"] = stage;
         var paramsFile = SafeTensors.Serialize([.. state.Params.Items.Select(p => SafeTensors.FromTensor(p.Name, p.Value))], meta);
         var optimFile = SafeTensors.Serialize([.. state.Optimizer.Tensors.Select(t => SafeTensors.FromTensor(t.Name, t.Value))],
             new Dictionary<string, string> { ["format"] = Format, ["checkpoint_id"] = id, ["optimizer"] = info.Optimizer });
@@ -59,46 +65,78 @@ public static class Checkpoint
     }
 
     /// <summary>
+    /// Reads a checkpoint's run info without its tensors: checks the format, that both files belong together and that it
+    /// was made by <paramref name="exercise"/>. Any problem throws <see cref="InvalidDataException"/> with one line naming
+    /// <paramref name="name"/>. A multi-stage run reads its <see cref="RunInfo.Stage"/> here to know which trainer to
+    /// restore the state for.
+    /// </summary>
+    public static RunInfo ReadInfo(CheckpointBytes bytes, string name, string exercise) => Read(bytes, name, exercise).Info;
+
+    /// <summary>
     /// Reads a checkpoint made for <paramref name="trainer"/>'s spec and optimizer. Any mismatch (another exercise, spec or
     /// optimizer, a torn pair of files, missing tensors) throws <see cref="InvalidDataException"/> with one line naming
     /// <paramref name="name"/>. The returned state's tensors belong to the caller.
     /// </summary>
-    public static Restored Deserialize(CheckpointBytes bytes, string name, string exercise, Trainer trainer)
+    public static Restored Deserialize(CheckpointBytes bytes, string name, string exercise, ITrainer trainer)
     {
-        var file = SafeTensors.Deserialize(bytes.Params, name);
-        var optim = SafeTensors.Deserialize(bytes.Optimizer, $"{name} (optimizer state)");
-        var meta = file.Metadata ?? throw new InvalidDataException($"{name}: not a Functional checkpoint (no metadata)");
-        string Get(IReadOnlyDictionary<string, string>? m, string key) =>
-            m is not null && m.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{name}: not a Functional checkpoint (no '{key}')");
-        if (Get(meta, "format") != Format) throw new InvalidDataException($"{name}: unsupported checkpoint format '{Get(meta, "format")}'");
-        if (Get(optim.Metadata, "checkpoint_id") != Get(meta, "checkpoint_id"))
-            throw new InvalidDataException($"{name}: its optimizer-state file belongs to another checkpoint (torn write?)");
-        if (Get(meta, "exercise") != exercise)
-            throw new InvalidDataException($"{name}: a checkpoint of '{Get(meta, "exercise")}', not '{exercise}'");
-        var spec = SpecJson.Read(Get(meta, "spec"));
-        if (spec != trainer.Spec)
-            throw new InvalidDataException($"{name}: made for network {spec}, but this run's network is {trainer.Spec}");
-        if (Get(meta, "optimizer") != trainer.Optimizer.Describe())
-            throw new InvalidDataException($"{name}: made with {Get(meta, "optimizer")}, but this run uses {trainer.Optimizer.Describe()}");
+        var (file, optim, meta, info) = Read(bytes, name, exercise);
+        if (info.Spec != trainer.Spec)
+            throw new InvalidDataException($"{name}: made for network {info.Spec}, but this run's network is {trainer.Spec}");
+        if (info.Optimizer != trainer.Optimizer.Describe())
+            throw new InvalidDataException($"{name}: made with {info.Optimizer}, but this run uses {trainer.Optimizer.Describe()}");
         var inv = CultureInfo.InvariantCulture;
         try
         {
-            var names = spec.ParamNames();
+            var names = info.Spec.ParamNames();
             var p = new Params(names, names.Select(n => file.TryGetTensor(n, out var e)
                 ? SafeTensors.ToTensor(e)
                 : throw new InvalidDataException($"{name}: lacks parameter '{n}'")));
             var optTensors = optim.Tensors.ToDictionary(e => e.Name, SafeTensors.ToTensor);
-            var state = new TrainState(p, trainer.Optimizer.Restore(p, optTensors, long.Parse(Get(meta, "optimizer_step"), inv)),
-                long.Parse(Get(meta, "step"), inv), Rng.FromState(Convert.FromBase64String(Get(meta, "rng"))));
-            var next = new Position(int.Parse(Get(meta, "next_epoch"), inv), int.Parse(Get(meta, "next_batch"), inv),
-                double.Parse(Get(meta, "epoch_loss_sum"), inv));
-            var options = JsonSerializer.Deserialize<Dictionary<string, string>>(Get(meta, "options"))
-                          ?? throw new InvalidDataException($"{name}: no options");
-            return new Restored(state, new RunInfo(exercise, spec, Get(meta, "optimizer"), next, options.ToImmutableSortedDictionary()));
+            var state = new TrainState(p, trainer.Optimizer.Restore(p, optTensors, long.Parse(Get(meta, "optimizer_step", name), inv)),
+                long.Parse(Get(meta, "step", name), inv), Rng.FromState(Convert.FromBase64String(Get(meta, "rng", name))));
+            return new Restored(state, info);
         }
         catch (Exception e) when (e is FormatException or JsonException or OverflowException or ArgumentException)
         {
             throw new InvalidDataException($"{name}: corrupt checkpoint metadata ({e.Message})");
         }
     }
+
+    private static (SafeTensorsFile File, SafeTensorsFile Optim, IReadOnlyDictionary<string, string> Meta, RunInfo Info) Read(CheckpointBytes bytes, string name, string exercise)
+    {
+        var file = SafeTensors.Deserialize(bytes.Params, name);
+        var optim = SafeTensors.Deserialize(bytes.Optimizer, $"{name} (optimizer state)");
+        var meta = file.Metadata ?? throw new InvalidDataException($"{name}: not a Functional checkpoint (no metadata)");
+        if (Get(meta, "format", name) != Format) throw new InvalidDataException($"{name}: unsupported checkpoint format '{Get(meta, "format", name)}'");
+        if (Get(optim.Metadata, "checkpoint_id", name) != Get(meta, "checkpoint_id", name))
+            throw new InvalidDataException($"{name}: its optimizer-state file belongs to another checkpoint (torn write?)");
+        if (Get(meta, "exercise", name) != exercise)
+            throw new InvalidDataException($"{name}: a checkpoint of '{Get(meta, "exercise", name)}', not '{exercise}'");
+        var inv = CultureInfo.InvariantCulture;
+        try
+        {
+            var spec = SpecJson.Read(Get(meta, "spec", name));
+            // Checkpoints written before ensembles could resume have no member sums: a single model's.
+            var sums = meta.TryGetValue("member_loss_sums", out var s) ? JsonSerializer.Deserialize<double[]?>(s, Numbers) : null;
+            var next = new Position(int.Parse(Get(meta, "next_epoch", name), inv), int.Parse(Get(meta, "next_batch", name), inv),
+                double.Parse(Get(meta, "epoch_loss_sum", name), inv)) { MemberLossSums = sums };
+            var options = JsonSerializer.Deserialize<Dictionary<string, string>>(Get(meta, "options", name))
+                          ?? throw new InvalidDataException($"{name}: no options");
+            var info = new RunInfo(exercise, spec, Get(meta, "optimizer", name), next, options.ToImmutableSortedDictionary())
+            {
+                Stage = meta.TryGetValue("stage", out var stage) ? stage : null,
+            };
+            return (file, optim, meta, info);
+        }
+        catch (Exception e) when (e is FormatException or JsonException or OverflowException or ArgumentException)
+        {
+            throw new InvalidDataException($"{name}: corrupt checkpoint metadata ({e.Message})");
+        }
+    }
+
+    private static string Get(IReadOnlyDictionary<string, string>? m, string key, string name) =>
+        m is not null && m.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{name}: not a Functional checkpoint (no '{key}')");
+
+    // Loss sums are NaN or infinite once a member diverged: JSON numbers cannot say so, named literals can.
+    private static readonly JsonSerializerOptions Numbers = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 }

@@ -10,8 +10,9 @@ namespace Functional.Training.Ensembles;
 /// data) and targets [K, B, …]. The loss of member k is the mean over its own batch; the gradient of the sum of the
 /// member losses is, member by member, each member's own gradient, so one autograd call trains all K. The optimizers
 /// work unchanged on stacked params (per-member learning rates: <see cref="Sgd.MemberLr"/>, <see cref="Adam.MemberLr"/>).
+/// <see cref="Loop.Run"/> drives it like a single model's <see cref="Trainer"/>.
 /// </summary>
-public sealed record EnsembleTrainer(MlpSpec Spec, Loss Loss, Optimizer Optimizer)
+public sealed record EnsembleTrainer(MlpSpec Spec, Loss Loss, Optimizer Optimizer) : ITrainer
 {
     /// <summary>
     /// When set, members may differ in shape and activation: the forward pass is <see cref="MemberLayout.Forward"/> over
@@ -31,9 +32,10 @@ public sealed record EnsembleTrainer(MlpSpec Spec, Loss Loss, Optimizer Optimize
 
     /// <summary>
     /// One step of every member: per-member losses and gradients at the current params, then the optimizer update.
-    /// Pure like <see cref="Trainer.Step"/>: inputs untouched, the returned state and losses ([K], detached) are new tensors.
+    /// Pure like <see cref="Trainer.Step"/>: inputs untouched, the returned state's tensors are new, detached from every
+    /// DisposeScope and owned by the caller. The log holds each member's loss before the update and their mean.
     /// </summary>
-    public EnsembleStepped Step(TrainState state, Batch batch)
+    public Stepped Step(TrainState state, Batch batch)
     {
         using var scope = NewDisposeScope();
         Tensor? members = null;
@@ -43,40 +45,13 @@ public sealed record EnsembleTrainer(MlpSpec Spec, Loss Loss, Optimizer Optimize
             return members.sum();
         }, state.Params);
         var (p2, o2) = Optimizer.Update(state.Optimizer, state.Params, grads);
-        var losses = members!.detach();
-        scope.MoveToOuter(p2.Values.Concat(o2.Tensors.Select(t => t.Value)).Append(losses));
-        return new EnsembleStepped(state with { Params = p2, Optimizer = o2, Step = state.Step + 1 }, losses);
+        var losses = Ensemble.ToDoubles(members!.detach());
+        scope.Detach(p2.Values.Concat(o2.Tensors.Select(t => t.Value)));
+        return new Stepped(state with { Params = p2, Optimizer = o2, Step = state.Step + 1 }, new StepLog(Ensemble.Mean(losses)) { MemberLosses = losses });
     }
 }
 
-/// <summary>The state after one ensemble step and each member's loss before the update ([K], owned by the caller).</summary>
-public sealed record EnsembleStepped(TrainState State, Tensor Losses);
-
-/// <summary>How an ensemble run is driven: epochs, each epoch's stacked batches, an optional per-member evaluation.</summary>
-/// <param name="Epochs">Total number of epochs.</param>
-/// <param name="Data">Draws one epoch's stacked batches ([K, B, …]); called with the epoch number (from 1). Must be pure.</param>
-public sealed record EnsemblePlan(int Epochs, Func<int, Rng, EpochData> Data)
-{
-    /// <summary>Evaluated after each epoch under no_grad: per-member loss and accuracy (arrays of length K; either may be null).</summary>
-    public Func<Params, MemberEvaluation>? Evaluate { get; init; }
-    /// <summary>Whether <see cref="EnsembleEpochEvent.StepLosses"/> is filled in (costs K floats per step).</summary>
-    public bool RecordSteps { get; init; }
-}
-
-/// <summary>A per-member evaluation: arrays of length K, either may be absent.</summary>
-public sealed record MemberEvaluation(double[]? Loss, double[]? Accuracy);
-
-/// <summary>
-/// One finished ensemble epoch: per member, the mean training loss over the epoch's steps (non-finite once that member
-/// diverged) and its evaluation; with <see cref="EnsemblePlan.RecordSteps"/>, every step's losses [batch][member].
-/// </summary>
-public sealed record EnsembleEpochEvent(int Epoch, double[] Loss, double[]? ValLoss, double[]? Accuracy) : TrainEvent
-{
-    /// <summary>Per-step losses, [batch][member], or null when not recorded.</summary>
-    public float[][]? StepLosses { get; init; }
-}
-
-/// <summary>Stacking and unstacking of ensemble params, per-member losses, and the ensemble training loop.</summary>
+/// <summary>Stacking and unstacking of ensemble params, and per-member losses.</summary>
 public static class Ensemble
 {
     /// <summary>Stacks K params of one spec into ensemble params (new tensors; the inputs are not disposed).</summary>
@@ -118,66 +93,20 @@ public static class Ensemble
         }
     }
 
-    /// <summary>
-    /// Runs <paramref name="plan"/> from <paramref name="initial"/> (stacked), yielding an <see cref="EnsembleEpochEvent"/>
-    /// and an <see cref="EpochEnd"/> per epoch and always a final <see cref="Finished"/> whose state the consumer owns.
-    /// Owns and disposes every state it replaces, like <see cref="Loop.Run"/>. A member whose loss turns non-finite does
-    /// not stop the others: its numbers simply stay non-finite (the run never ends as diverged). Cancellation is checked
-    /// between steps.
-    /// </summary>
-    public static IEnumerable<TrainEvent> Run(EnsembleTrainer trainer, TrainState initial, EnsemblePlan plan, CancellationToken cancel = default)
+    /// <summary>A float tensor's values as doubles (exact: every float is a double).</summary>
+    internal static double[] ToDoubles(Tensor t)
     {
-        if (plan.Epochs <= 0) throw new ArgumentException($"epochs must be positive, got {plan.Epochs}");
-        var state = initial;
-        var handedOver = false;
-        try
-        {
-            for (var epoch = 1; epoch <= plan.Epochs; epoch++)
-            {
-                double[] meanLoss;
-                float[][]? steps = null;
-                EpochData data;
-                using (var epochScope = NewDisposeScope())
-                {
-                    data = plan.Data(epoch, state.Rng);
-                    var losses = new List<Tensor>(data.Batches.Count);
-                    for (var b = 0; b < data.Batches.Count; b++)
-                    {
-                        if (cancel.IsCancellationRequested)
-                        {
-                            handedOver = true;
-                            yield return new Finished(state, new Position(epoch, b), StopReason.Cancelled);
-                            yield break;
-                        }
-                        var (next, stepLosses) = trainer.Step(state, data.Batches[b]);
-                        next.DetachFromDisposeScope();
-                        state.Dispose();
-                        state = next;
-                        losses.Add(stepLosses);
-                    }
-                    var all = stack(losses).to(ScalarType.Float64); // [batches, K]
-                    meanLoss = all.mean([0]).data<double>().ToArray();
-                    if (plan.RecordSteps)
-                    {
-                        var k = all.shape[1];
-                        var flat = all.to(ScalarType.Float32).data<float>().ToArray();
-                        steps = [.. Enumerable.Range(0, losses.Count).Select(b => flat.AsSpan((int)(b * k), (int)k).ToArray())];
-                    }
-                }
-                MemberEvaluation? eval = null;
-                if (plan.Evaluate is { } evaluate)
-                    using (no_grad())
-                        eval = evaluate(state.Params);
-                state = state with { Rng = data.Rng };
-                yield return new EnsembleEpochEvent(epoch, meanLoss, eval?.Loss, eval?.Accuracy) { StepLosses = steps };
-                yield return new EpochEnd(state, new Position(epoch + 1, 0));
-            }
-            handedOver = true;
-            yield return new Finished(state, new Position(plan.Epochs + 1, 0), StopReason.Completed);
-        }
-        finally
-        {
-            if (!handedOver) state.Dispose();
-        }
+        var floats = t.data<float>().ToArray();
+        var values = new double[floats.Length];
+        for (var i = 0; i < values.Length; i++) values[i] = floats[i];
+        return values;
+    }
+
+    /// <summary>The mean, summed in index order (a fixed order: the same bits on every machine).</summary>
+    internal static double Mean(IReadOnlyList<double> values)
+    {
+        var sum = 0.0;
+        for (var i = 0; i < values.Count; i++) sum += values[i];
+        return sum / values.Count;
     }
 }

@@ -84,20 +84,20 @@ public static class BlobClassifier
         var (p, afterInit) = Init.Initialize(trainer.Spec, rng);
         var plan = new RunPlan(o.Epochs, (_, r) => Batching.FullBatch(train.Points, trainLabels, r))
         {
-            Evaluate = q => Evaluate(trainer, q, test.Points, testLabels),
+            Evaluate = (q, r) => new(Evaluate(trainer, q, test.Points, testLabels), r),
         };
         return new BlobClassifierSetup(trainer, trainer.Start(p, afterInit), plan, train, trainLabels, test, testLabels);
     }
 
     /// <summary>BCE loss and accuracy (output ≥ 0.5 means label 1) of the params on the given points, without autograd.</summary>
-    public static Evaluation Evaluate(Trainer trainer, Params p, Tensor points, Tensor labels)
+    public static Evaluation.OfModel Evaluate(Trainer trainer, Params p, Tensor points, Tensor labels)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var output = Mlp.Forward(trainer.Spec, p, points);
         var loss = trainer.Loss.Compute(output, labels).ToScalar().ToDouble();
         var accuracy = output.ge(0.5).to(ScalarType.Float32).eq(labels).to(ScalarType.Float64).mean().ToScalar().ToDouble();
-        return new Evaluation(loss, accuracy);
+        return new Evaluation.OfModel(loss, accuracy);
     }
 
     /// <summary>The probability of label 1 at each of <paramref name="points"/> ([n, 2]), as [n].</summary>

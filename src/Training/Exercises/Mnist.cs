@@ -155,7 +155,7 @@ public static class Mnist
         var batchSize = options.BatchSize;
         var plan = new RunPlan(options.Epochs, (_, r) => Batching.Shuffled(x, y, batchSize, r))
         {
-            Evaluate = q => Evaluate(spec, q, data.TestImages, data.TestLabels),
+            Evaluate = (q, r) => new(Evaluate(spec, q, data.TestImages, data.TestLabels), r),
         };
         return new MnistSetup(trainer, trainer.Start(p, rng), plan, data, x, y, Batching.BatchCount(count, batchSize));
     }
@@ -164,14 +164,14 @@ public static class Mnist
     /// Mean NLL and accuracy of <paramref name="p"/> on (<paramref name="x"/>, <paramref name="y"/>): accuracy counts
     /// argmax(output) == label, as the tutorial's test loop does.
     /// </summary>
-    public static Evaluation Evaluate(MlpSpec spec, Params p, Tensor x, Tensor y)
+    public static Evaluation.OfModel Evaluate(MlpSpec spec, Params p, Tensor x, Tensor y)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var output = Mlp.Forward(spec, p, x);
         var loss = nn.functional.nll_loss(output, y).item<float>();
         var correct = output.argmax(1).eq(y).sum().item<long>();
-        return new Evaluation(loss, (double)correct / x.shape[0]);
+        return new Evaluation.OfModel(loss, (double)correct / x.shape[0]);
     }
 
     /// <summary>The network's prediction for each row of <paramref name="x"/> ([N, 784]).</summary>

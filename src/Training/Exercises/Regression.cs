@@ -143,7 +143,7 @@ public static class Regression
         var plan = new RunPlan(o.Epochs, (_, r) =>
             o.BatchSize is { } b ? Batching.Shuffled(xTrain, yTrain, b, r) : Batching.FullBatch(xTrain, yTrain, r));
         if (xTest is not null && yTest is not null)
-            plan = plan with { Evaluate = q => new Evaluation(LossValue(trainer, q, xTest, yTest), null) };
+            plan = plan with { Evaluate = (q, r) => new(new Evaluation.OfModel(LossValue(trainer, q, xTest, yTest), null), r) };
         return new RegressionSetup(trainer, trainer.Start(p, rng), plan, x, y, xTrain, yTrain, xTest, yTest);
     }
 

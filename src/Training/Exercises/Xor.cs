@@ -118,7 +118,7 @@ public static class Xor
         var batches = train.Batches();
         var plan = new RunPlan(options.Epochs, (_, r) => new EpochData(batches, r))
         {
-            Evaluate = p => Evaluate(trainer.Spec, p, test),
+            Evaluate = (p, r) => new(Evaluate(trainer.Spec, p, test), r),
         };
         return new XorSetup(trainer, trainer.Start(p, rng), plan, train, test, options);
     }
@@ -127,14 +127,14 @@ public static class Xor
     /// Test loss (the mean over test batches of each batch's MSE, as the tutorial sums <c>loss.item()</c> per batch) and
     /// accuracy (the fraction of test samples whose rounded output equals the rounded target).
     /// </summary>
-    public static Evaluation Evaluate(MlpSpec spec, Params p, XorBatches test)
+    public static Evaluation.OfModel Evaluate(MlpSpec spec, Params p, XorBatches test)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var output = Mlp.Forward(spec, p, test.Inputs); // [batches, batch]
         var loss = output.sub(test.Targets).square().mean([1]).mean().item<float>();
         var accuracy = output.round().eq(test.Targets.round()).to(ScalarType.Float32).mean().item<float>();
-        return new Evaluation(loss, accuracy);
+        return new Evaluation.OfModel(loss, accuracy);
     }
 
     /// <summary>

@@ -10,7 +10,7 @@ namespace Functional.Training.Exercises;
 /// A prepared XOR ensemble: K runs of one spec trained at once. <see cref="TrainInputs"/> is [batches, K, B, N] (so each
 /// step's stacked batch is one contiguous slice), <see cref="TestInputs"/> [K, test samples, N]. Dispose frees the data.
 /// </summary>
-public sealed record XorEnsembleSetup(EnsembleTrainer Trainer, TrainState Initial, EnsemblePlan Plan, IReadOnlyList<XorOptions> Members,
+public sealed record XorEnsembleSetup(EnsembleTrainer Trainer, TrainState Initial, RunPlan Plan, IReadOnlyList<XorOptions> Members,
     MemberLayout Layout, Tensor TrainInputs, Tensor TrainTargets, Tensor TestInputs, Tensor TestTargets) : IDisposable
 {
     /// <summary>Member <paramref name="k"/>'s own params (unpadded, new tensors) from stacked ensemble params.</summary>
@@ -39,7 +39,7 @@ public static class XorEnsemble
     /// learning rate, and (through a <see cref="MemberLayout"/> that zero-pads them into one envelope) inputs, hidden
     /// width and activation.
     /// </summary>
-    public static XorEnsembleSetup Prepare(IReadOnlyList<XorOptions> members, bool recordSteps = false)
+    public static XorEnsembleSetup Prepare(IReadOnlyList<XorOptions> members)
     {
         if (members.Count == 0) throw new ArgumentException("an ensemble needs at least one member");
         foreach (var m in members) m.Validate();
@@ -74,10 +74,9 @@ public static class XorEnsemble
             scope.MoveToOuter([tx, ty, vx, vy, .. stacked.Values]);
         }
         var batches = (int)tx.shape[0];
-        var plan = new EnsemblePlan(first.Epochs, (_, r) => new EpochData([.. Enumerable.Range(0, batches).Select(b => new Batch(tx[b], ty[b]))], r))
+        var plan = new RunPlan(first.Epochs, (_, r) => new EpochData([.. Enumerable.Range(0, batches).Select(b => new Batch(tx[b], ty[b]))], r))
         {
-            Evaluate = p => Evaluate(trainer, p, vx, vy),
-            RecordSteps = recordSteps,
+            Evaluate = (p, r) => new(Evaluate(trainer, p, vx, vy), r),
         };
         return new XorEnsembleSetup(trainer, trainer.Start(stacked, Rng.Seed(0)), plan, members, layout, tx, ty, vx, vy);
     }
@@ -86,7 +85,7 @@ public static class XorEnsemble
     /// Per-member test loss (mean of the per-batch MSEs over the <see cref="Xor.TestBatches"/> batches) and accuracy
     /// (rounded output equals rounded target), as <see cref="Xor.Evaluate"/> computes them for one run.
     /// </summary>
-    public static MemberEvaluation Evaluate(EnsembleTrainer trainer, Params stacked, Tensor testInputs, Tensor testTargets)
+    public static Evaluation.OfMembers Evaluate(EnsembleTrainer trainer, Params stacked, Tensor testInputs, Tensor testTargets)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -94,6 +93,6 @@ public static class XorEnsemble
         var k = output.shape[0];
         var loss = output.sub(testTargets).square().reshape(k, Xor.TestBatches, -1).mean([2]).mean([1]);
         var accuracy = output.round().eq(testTargets.round()).to(ScalarType.Float32).mean([1]);
-        return new MemberEvaluation(loss.to(ScalarType.Float64).data<double>().ToArray(), accuracy.to(ScalarType.Float64).data<double>().ToArray());
+        return new Evaluation.OfMembers(loss.to(ScalarType.Float64).data<double>().ToArray(), accuracy.to(ScalarType.Float64).data<double>().ToArray());
     }
 }

@@ -130,50 +130,39 @@ public static class XorExperiments
     /// <summary>
     /// Runs the suite, yielding progress and each experiment's result as soon as its group is trained. Cancellation is
     /// checked between steps; a cancelled suite still reports the experiments finished before, then
-    /// <see cref="SuiteFinished"/> with Cancelled set.
+    /// <see cref="SuiteFinished"/> with Cancelled set. (A caller that checkpoints drives the same <see cref="XorSuite"/>
+    /// stage by stage instead, saving its encoded form with each stage's state: that makes a suite resumable.)
     /// </summary>
     public static IEnumerable<SuiteEvent> Run(XorSuiteOptions options, CancellationToken cancel = default)
     {
-        options.Validate();
-        var groups = Groups(options);
-        var total = (long)groups.Count * options.Epochs * Xor.TrainBatches;
-        long done = 0;
-        foreach (var group in groups)
+        var suite = XorSuite.Start(options);
+        while (!suite.Done)
         {
-            var members = group.SelectMany(n => Members(options, n)).ToList();
-            var stage = $"experiment{(group.Length > 1 ? "s" : "")} {string.Join(",", group)} ({members.Count} runs)";
-            yield return new SuiteProgress(done, total, stage);
-            var trainLoss = new List<double[]>();
-            var testLoss = new List<double[]>();
-            var accuracy = new List<double[]>();
-            var cancelled = false;
-            using (var setup = XorEnsemble.Prepare([.. members.Select(m => m.Options)]))
+            yield return new SuiteProgress(suite.StepsDone, suite.TotalSteps, suite.StageLabel);
+            StopReason? stop = null;
+            using (var setup = suite.Prepare())
             {
-                foreach (var e in Ensemble.Run(setup.Trainer, setup.Initial, setup.Plan, cancel))
+                foreach (var e in Loop.Run(setup.Trainer, setup.Initial, setup.Plan, cancel))
                 {
-                    if (e is EnsembleEpochEvent ep)
+                    if (e is MemberEpochEvent epoch)
                     {
-                        trainLoss.Add(ep.Loss);
-                        testLoss.Add(ep.ValLoss!);
-                        accuracy.Add(ep.Accuracy!);
-                        done += Xor.TrainBatches;
-                        yield return new SuiteProgress(done, total, stage);
+                        suite = suite.Record(epoch);
+                        yield return new SuiteProgress(suite.StepsDone, suite.TotalSteps, suite.StageLabel);
                     }
                     else if (e is Finished f)
                     {
                         f.State.Dispose();
-                        cancelled = f.Reason == StopReason.Cancelled;
+                        stop = f.Reason;
                     }
                 }
             }
-            if (cancelled)
+            if (stop is not StopReason.Completed)
             {
                 yield return new SuiteFinished(true);
                 yield break;
             }
-            var results = members.Select((m, k) => new MemberResult(m, Column(trainLoss, k), Column(testLoss, k), Column(accuracy, k))).ToList();
-            foreach (var n in group)
-                yield return new ExperimentDone(Summarize(n, options, [.. results.Where(r => r.Member.Experiment == n)]));
+            (suite, var results) = suite.CompleteStage();
+            foreach (var r in results) yield return new ExperimentDone(r);
         }
         yield return new SuiteFinished(false);
     }
@@ -268,6 +257,4 @@ public static class XorExperiments
         var s = xs.Order().ToArray();
         return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2.0;
     }
-
-    private static double[] Column(List<double[]> rows, int k) => [.. rows.Select(r => r[k])];
 }

@@ -83,4 +83,25 @@ public sealed class CheckpointTests
         Assert.Equal(["l1.bias", "l1.weight", "l2.bias", "l2.weight"], file.Tensors.Select(t => t.Name).Order());
         Assert.All(file.Tensors, t => Assert.Equal("F32", t.DType));
     }
+
+    [Fact]
+    public void Carries_an_ensembles_member_loss_sums_and_a_stage_exactly()
+    {
+        using var scope = NewDisposeScope();
+        var (trainer, state) = Trained(new Sgd(0.1), 1);
+        var next = new Position(2, 7) { MemberLossSums = [0.1 + 0.2, double.NaN, double.PositiveInfinity, -0.0, 1e-300] };
+        var info = Info(trainer) with { Next = next, Stage = "{\"stage\":1}" };
+        var bytes = Checkpoint.Serialize(state, info);
+        var read = Checkpoint.ReadInfo(bytes, "c", "test");
+        Assert.Equal(next, read.Next);
+        Assert.Equal(BitConverter.DoubleToInt64Bits(-0.0), BitConverter.DoubleToInt64Bits(read.Next.MemberLossSums![3]));
+        Assert.Equal("{\"stage\":1}", read.Stage);
+        var (restored, restoredInfo) = Checkpoint.Deserialize(bytes, "c", "test", trainer);
+        Assert.Equal(next, restoredInfo.Next);
+        Assert.Equal(state.Step, restored.Step);
+        // A single model's checkpoint has neither.
+        var single = Checkpoint.ReadInfo(Checkpoint.Serialize(state, Info(trainer)), "c", "test");
+        Assert.Null(single.Next.MemberLossSums);
+        Assert.Null(single.Stage);
+    }
 }

@@ -65,7 +65,7 @@ public sealed class LogicTests
         using var setup = Logic.Prepare(new LogicOptions());
         var finished = Loop.Run(setup.Trainer, setup.Initial, setup.Plan).OfType<Finished>().Single();
         using var final = finished.State;
-        Assert.Equal(StopReason.Completed, finished.Reason);
+        Assert.IsType<StopReason.Completed>(finished.Reason);
         var outputs = Logic.Outputs(setup, final.Params);
         Assert.Equal(Logic.TruthTable("and"), outputs.Select(v => (float)Math.Round(v)));
     }

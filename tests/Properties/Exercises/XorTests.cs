@@ -44,12 +44,11 @@ public sealed class XorTests
     [Property(MaxTest = 4, Arbitrary = [typeof(XorArbs)])]
     public void Every_ensemble_member_gives_the_losses_of_its_single_run(XorOptions[] members)
     {
-        using var setup = XorEnsemble.Prepare(members, recordSteps: true);
-        var steps = new List<float[]>();
-        var accuracy = Array.Empty<double>();
-        foreach (var e in Ensemble.Run(setup.Trainer, setup.Initial, setup.Plan))
+        using var setup = XorEnsemble.Prepare(members);
+        var steps = new List<IReadOnlyList<double>>();
+        foreach (var e in Loop.Run(setup.Trainer, setup.Initial, setup.Plan))
         {
-            if (e is EnsembleEpochEvent ep) { steps.AddRange(ep.StepLosses!); accuracy = ep.Accuracy!; }
+            if (e is StepEvent s) steps.Add(s.MemberLosses!);
             if (e is Finished f) f.State.Dispose();
         }
         for (var k = 0; k < members.Length; k++)

@@ -2,16 +2,16 @@ using Functional.Training;
 
 namespace Functional.Properties.Support;
 
-/// <summary>Runs a prepared training plan to the end and keeps its log events (the final state is disposed).</summary>
+/// <summary>Runs a prepared training plan to the end and keeps its log events: steps and epochs (the final state is disposed).</summary>
 public static class Runs
 {
-    public static List<TrainEvent> Events(Trainer trainer, TrainState initial, RunPlan plan)
+    public static List<TrainEvent> Events(ITrainer trainer, TrainState initial, RunPlan plan)
     {
         var events = new List<TrainEvent>();
         foreach (var e in Loop.Run(trainer, initial, plan))
         {
             if (e is Finished f) f.State.Dispose();
-            else if (e is StepEvent or EpochEvent) events.Add(e);
+            else if (e is StepEvent or EpochEvent or MemberEpochEvent) events.Add(e);
         }
         return events;
     }

@@ -6,7 +6,7 @@ namespace Functional.Snapshots.Shell;
 /// <summary>An interrupted run, resumed from its checkpoint, gives the same log and final params as an uninterrupted one.</summary>
 public sealed class ResumeTests
 {
-    private static byte[] ParamsBytes(string checkpoint)
+    internal static byte[] ParamsBytes(string checkpoint)
     {
         // The params file's tensor data; the header differs (checkpoint id) but the data section is the params.
         var bytes = File.ReadAllBytes(checkpoint);
