@@ -120,7 +120,8 @@ public sealed class LoopTests
     [Fact]
     public void A_member_whose_loss_turns_non_finite_does_not_stop_the_others()
     {
-        using var setup = XorEnsemble.Prepare([new XorOptions("tanh", Center: true, Lr: 10, Epochs: 2, Seed: 1), new XorOptions("tanh", Center: true, Epochs: 2, Seed: 1)]);
+        // Seed 42 is the tutorial's: tanh on centered data learns XOR within two epochs there (Python-random data).
+        using var setup = XorEnsemble.Prepare([new XorOptions("tanh", Center: true, Lr: 10, Epochs: 2, Seed: 42), new XorOptions("tanh", Center: true, Epochs: 2, Seed: 42)]);
         var events = Runs.Events(setup.Trainer, setup.Initial, setup.Plan);
         var epochs = events.OfType<MemberEpochEvent>().ToList();
         Assert.Equal(2, epochs.Count); // both epochs ran
