@@ -88,7 +88,7 @@ internal static class Session
         {
             var path = output.OutFile($"{run.Exercise}.safetensors");
             if (path is null) return null;
-            var info = new RunInfo(run.Exercise, run.Trainer.Spec, run.Trainer.Optimizer.Describe(), next, run.Options);
+            var info = new RunInfo(run.Exercise, run.Trainer.Spec, run.Trainer.Optimizer, next, run.Options);
             var bytes = Checkpoint.Serialize(state, info);
             try
             {

@@ -63,7 +63,7 @@ public sealed record Trainer(MlpSpec Spec, Loss Loss, Optimizer Optimizer)
         using var scope = NewDisposeScope();
         // The loss tensor is read, never returned: no detached copy of it is made (Gradients.Compute makes one).
         var (loss, grads) = Gradients.Compute((Trainer: this, Batch: batch), state.Params, static (a, p) => a.Trainer.LossAt(p, a.Batch));
-        var (p2, o2) = Optimizer.Update(state.Optimizer, state.Params, grads);
+        var (p2, o2) = state.Optimizer.Update(state.Params, grads, state.Step + 1);
         double value;
         using (var scalar = loss.ToScalar()) value = scalar.ToDouble(); // disposed here, not left to the finalizer thread
         var keep = new List<IDisposable>(p2.Count + 3 * p2.Count);

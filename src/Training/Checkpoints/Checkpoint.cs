@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 using Functional.Model;
+using Functional.Training.Optimizers;
 
 namespace Functional.Training.Checkpoints;
 
@@ -11,10 +12,10 @@ namespace Functional.Training.Checkpoints;
 /// </summary>
 /// <param name="Exercise">Command name, e.g. <c>logic</c>.</param>
 /// <param name="Spec">The network.</param>
-/// <param name="Optimizer">The optimizer's description (<see cref="Optimizers.Optimizer.Describe"/>).</param>
+/// <param name="Optimizer">The optimizer, stored as data (<see cref="Optimizers.Optimizer.ToJson"/>) and compared by value on resume.</param>
 /// <param name="Next">Where a resumed run continues.</param>
 /// <param name="Options">The run's options that must match on resume (name → value text).</param>
-public sealed record RunInfo(string Exercise, MlpSpec Spec, string Optimizer, Position Next, ImmutableSortedDictionary<string, string> Options);
+public sealed record RunInfo(string Exercise, MlpSpec Spec, Optimizer Optimizer, Position Next, ImmutableSortedDictionary<string, string> Options);
 
 /// <summary>The bytes of a checkpoint: the params file (loadable by <c>safetensors.torch.load_file</c> into the tutorial's module) and its optimizer-state sibling.</summary>
 public sealed record CheckpointBytes(byte[] Params, byte[] Optimizer);
@@ -37,15 +38,15 @@ public static class Checkpoint
     {
         var id = $"{state.Step}-{Guid.NewGuid():N}";
         var inv = CultureInfo.InvariantCulture;
+        var optimizer = info.Optimizer.ToJson();
         var meta = new Dictionary<string, string>
         {
             ["format"] = Format,
             ["checkpoint_id"] = id,
             ["exercise"] = info.Exercise,
             ["spec"] = SpecJson.Write(info.Spec),
-            ["optimizer"] = info.Optimizer,
+            ["optimizer"] = optimizer,
             ["step"] = state.Step.ToString(inv),
-            ["optimizer_step"] = state.Optimizer.Step.ToString(inv),
             ["next_epoch"] = info.Next.Epoch.ToString(inv),
             ["next_batch"] = info.Next.Batch.ToString(inv),
             ["epoch_loss_sum"] = info.Next.EpochLossSum.ToString("R", inv),
@@ -54,7 +55,7 @@ public static class Checkpoint
         };
         var paramsFile = SafeTensors.Serialize([.. state.Params.Items.Select(p => SafeTensors.FromTensor(p.Name, p.Value))], meta);
         var optimFile = SafeTensors.Serialize([.. state.Optimizer.Tensors.Select(t => SafeTensors.FromTensor(t.Name, t.Value))],
-            new Dictionary<string, string> { ["format"] = Format, ["checkpoint_id"] = id, ["optimizer"] = info.Optimizer });
+            new Dictionary<string, string> { ["format"] = Format, ["checkpoint_id"] = id, ["optimizer"] = optimizer });
         return new CheckpointBytes(paramsFile, optimFile);
     }
 
@@ -78,8 +79,17 @@ public static class Checkpoint
         var spec = SpecJson.Read(Get(meta, "spec"));
         if (spec != trainer.Spec)
             throw new InvalidDataException($"{name}: made for network {spec}, but this run's network is {trainer.Spec}");
-        if (Get(meta, "optimizer") != trainer.Optimizer.Describe())
-            throw new InvalidDataException($"{name}: made with {Get(meta, "optimizer")}, but this run uses {trainer.Optimizer.Describe()}");
+        Optimizer optimizer;
+        try
+        {
+            optimizer = Optimizer.FromJson(Get(meta, "optimizer"));
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{name}: corrupt checkpoint metadata ({e.Message})");
+        }
+        if (optimizer != trainer.Optimizer)
+            throw new InvalidDataException($"{name}: made with {optimizer}, but this run uses {trainer.Optimizer}");
         var inv = CultureInfo.InvariantCulture;
         try
         {
@@ -88,13 +98,13 @@ public static class Checkpoint
                 ? SafeTensors.ToTensor(e)
                 : throw new InvalidDataException($"{name}: lacks parameter '{n}'")));
             var optTensors = optim.Tensors.ToDictionary(e => e.Name, SafeTensors.ToTensor);
-            var state = new TrainState(p, trainer.Optimizer.Restore(p, optTensors, long.Parse(Get(meta, "optimizer_step"), inv)),
+            var state = new TrainState(p, trainer.Optimizer.Restore(p, optTensors),
                 long.Parse(Get(meta, "step"), inv), Rng.FromState(Convert.FromBase64String(Get(meta, "rng"))));
             var next = new Position(int.Parse(Get(meta, "next_epoch"), inv), int.Parse(Get(meta, "next_batch"), inv),
                 double.Parse(Get(meta, "epoch_loss_sum"), inv));
             var options = JsonSerializer.Deserialize<Dictionary<string, string>>(Get(meta, "options"))
                           ?? throw new InvalidDataException($"{name}: no options");
-            return new Restored(state, new RunInfo(exercise, spec, Get(meta, "optimizer"), next, options.ToImmutableSortedDictionary()));
+            return new Restored(state, new RunInfo(exercise, spec, optimizer, next, options.ToImmutableSortedDictionary()));
         }
         catch (Exception e) when (e is FormatException or JsonException or OverflowException or ArgumentException)
         {

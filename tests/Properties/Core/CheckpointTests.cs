@@ -26,7 +26,7 @@ public sealed class CheckpointTests
     }
 
     private static RunInfo Info(Trainer t) =>
-        new("test", t.Spec, t.Optimizer.Describe(), new Position(3, 1, 0.25), ImmutableSortedDictionary<string, string>.Empty.Add("Seed", "2"));
+        new("test", t.Spec, t.Optimizer, new Position(3, 1, 0.25), ImmutableSortedDictionary<string, string>.Empty.Add("Seed", "2"));
 
     [Theory]
     [InlineData("sgd")]
@@ -39,7 +39,6 @@ public sealed class CheckpointTests
         var bytes = Checkpoint.Serialize(state, Info(trainer));
         var (restored, info) = Checkpoint.Deserialize(bytes, "x.safetensors", "test", trainer);
         Assert.Equal(state.Step, restored.Step);
-        Assert.Equal(state.Optimizer.Step, restored.Optimizer.Step);
         Assert.Equal(state.Rng, restored.Rng);
         Assert.Equal(new Position(3, 1, 0.25), info.Next);
         Assert.Equal("2", info.Options["Seed"]);
