@@ -1,4 +1,3 @@
-using System.Globalization;
 using FsCheck.Xunit;
 using Functional.Model;
 using Functional.Properties.Support;
@@ -94,18 +93,12 @@ public sealed class AdamTests
     [Fact]
     public void Prints_culture_invariant_one_line_without_defaults()
     {
-        var culture = CultureInfo.CurrentCulture;
-        try
+        Culture.Under("de-DE", () =>
         {
-            CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo("de-DE");
             Assert.Equal("adam(lr=0.001)", new Adam().ToString());
             Assert.Equal("adam(lr=0.005, betas=(0.85, 0.95), eps=1E-06, weight_decay=0.02, amsgrad)", new Adam(0.005, 0.85, 0.95, 1e-6, 0.02, true).ToString());
             Assert.Equal("adam(lr=[0.001, 0.01])", new Adam(LearningRate.PerMember([1e-3, 1e-2])).ToString());
-        }
-        finally
-        {
-            CultureInfo.CurrentCulture = culture;
-        }
+        });
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-using System.Globalization;
+using Functional.Properties.Support;
 using Functional.Training.Optimizers;
 using Xunit;
 
@@ -47,16 +47,10 @@ public sealed class LearningRateTests
     [Fact]
     public void Prints_culture_invariant()
     {
-        var culture = CultureInfo.CurrentCulture;
-        try
+        Culture.Under("de-DE", () =>
         {
-            CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo("de-DE");
             Assert.Equal("0.001", LearningRate.Of(1e-3).ToString());
             Assert.Equal("[0.5, 1E-05]", LearningRate.PerMember([0.5, 1e-5]).ToString());
-        }
-        finally
-        {
-            CultureInfo.CurrentCulture = culture;
-        }
+        });
     }
 }

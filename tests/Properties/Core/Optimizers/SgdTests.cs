@@ -1,4 +1,3 @@
-using System.Globalization;
 using FsCheck.Xunit;
 using Functional.Model;
 using Functional.Properties.Support;
@@ -85,19 +84,13 @@ public sealed class SgdTests
     [Fact]
     public void Prints_culture_invariant_one_line_without_defaults()
     {
-        var culture = CultureInfo.CurrentCulture;
-        try
+        Culture.Under("de-DE", () =>
         {
-            CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo("de-DE");
             Assert.Equal("sgd(lr=0.1)", new Sgd(0.1).ToString());
             Assert.Equal("sgd(lr=0.05, momentum=0.9, dampening=0.25, weight_decay=0.001)", new Sgd(0.05, 0.9, 0.25, WeightDecay: 1e-3).ToString());
             Assert.Equal("sgd(lr=0.05, momentum=0.9, nesterov)", new Sgd(0.05, 0.9, Nesterov: true).ToString());
             Assert.Equal("sgd(lr=[0.1, 0.25])", new Sgd(LearningRate.PerMember([0.1, 0.25])).ToString());
-        }
-        finally
-        {
-            CultureInfo.CurrentCulture = culture;
-        }
+        });
     }
 
     [Fact]

@@ -13,10 +13,7 @@ public sealed class UpdatesTests
     public void ApplyTo_is_torch_optims_fused_op_in_each_form()
     {
         using var scope = NewDisposeScope();
-        var d = new Draws(70);
-        var (p, g) = (TestTrees.Draw(d), TestTrees.Draw(d));
-        var denom = TestTrees.Draw(d).Map(t => t.abs().add(0.1));
-        var rates = new Params(["w", "b"], [tensor(new[] { 0.1f, 0.2f, 0.3f }).view(3, 1), tensor(new[] { 0.1f, 0.2f, 0.3f })]);
+        var (p, g, denom, rates) = Draw(70, [0.1f, 0.2f, 0.3f]);
         const double lr = 0.003, bc1 = 0.271;
         // SGD: p.add(g, alpha: -lr)
         TensorAssert.Identical(p.Zip(g, (pi, gi) => pi.add(gi, alpha: -lr)), new Updates(g) { Scale = -lr }.ApplyTo(p), "sgd");
@@ -49,10 +46,7 @@ public sealed class UpdatesTests
     public void Materialize_computes_the_pending_value()
     {
         using var scope = NewDisposeScope();
-        var d = new Draws(72);
-        var (p, g) = (TestTrees.Draw(d), TestTrees.Draw(d));
-        var denom = TestTrees.Draw(d).Map(t => t.abs().add(0.1));
-        var rates = new Params(["w", "b"], [tensor(new[] { 0.5f, 2f, 4f }).view(3, 1), tensor(new[] { 0.5f, 2f, 4f })]);
+        var (p, g, denom, rates) = Draw(72, [0.5f, 2f, 4f]);
         var pending = new Updates(g) { Factor = rates, Denominator = denom, Divisor = 0.5, Scale = -0.01 };
         var value = pending.Materialize();
         Assert.True(value.IsPlain);
@@ -64,5 +58,14 @@ public sealed class UpdatesTests
             Assert.True(TensorAssert.MaxRelativeError(fused.Values[i], unfused.Values[i], floor: 1e-6) < 1e-6);
         var plain = new Updates(g);
         Assert.Same(plain, plain.Materialize());
+    }
+
+    // Params, a direction, a positive denominator and three member rates shaped to broadcast over w [3, 2] and b [3].
+    private static (Params P, Params G, Params Denominator, Params Rates) Draw(int seed, float[] rates)
+    {
+        var d = new Draws(seed);
+        var (p, g) = (TestTrees.Draw(d), TestTrees.Draw(d));
+        var denom = TestTrees.Draw(d).Map(t => t.abs().add(0.1));
+        return (p, g, denom, new Params(["w", "b"], [tensor(rates).view(3, 1), tensor(rates)]));
     }
 }
