@@ -53,7 +53,7 @@ public static class Chain
     /// </summary>
     public static Transform Of(params Transform?[] transforms)
     {
-        var parts = transforms.OfType<Transform>().ToArray();
+        var parts = transforms.Where(t => t is not null).Select(t => t!).ToArray();
         if (parts.Length == 0) throw new ArgumentException("a chain needs at least one transform");
         return parts[..^1].Reverse().Aggregate(parts[^1], (rest, t) => t.Then(rest));
     }
