@@ -45,7 +45,8 @@ using (final)
 }
 
 // An ensemble: K members of one spec, each from its own seed, stacked along a leading model dimension and trained as
-// one batched computation. Member k equals a single run from its seed.
+// one batched computation, here each with its own learning rate. Member k equals a single run from its seed and rate.
+// An optimizer is a value, validated when built (a negative rate throws here), and a chain of small transforms.
 long[] seeds = [1, 2, 3, 4];
 var members = seeds.Select(s => Init.Initialize(spec, Rng.Seed(s)).Value).ToList();
 var stacked = Ensemble.Stack(members);
@@ -53,7 +54,9 @@ members.ForEach(p => p.Dispose());
 using var ensembleInputs = inputs.expand(seeds.Length, 4, 2).contiguous();
 using var ensembleTargets = targets.expand(seeds.Length, 4, 1).contiguous();
 var ensembleBatch = new Batch(ensembleInputs, ensembleTargets);
-var ensemble = new EnsembleTrainer(spec, new Loss.Mse(), new Sgd(Lr: 0.5));
+var perMember = new Sgd(Lr: LearningRate.PerMember([0.5, 0.5, 1.0, 1.0]), Momentum: 0.5);
+Console.WriteLine($"ensemble optimizer {perMember} = {perMember.Transform}");
+var ensemble = new EnsembleTrainer(spec, new Loss.Mse(), perMember);
 using var ensembleFinal = Enumerable.Range(1, 1000).Aggregate(ensemble.Start(stacked, Rng.Seed(0)), (state, _) =>
 {
     using var previous = state;

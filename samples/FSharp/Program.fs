@@ -45,14 +45,17 @@ printfn "xor accuracy %.0f%%" (100.f * xorAccuracy[0L].item<float32>())
 final.Dispose()
 
 // An ensemble: K members of one spec, each from its own seed, stacked along a leading model dimension and trained as
-// one batched computation. Member k equals a single run from its seed.
+// one batched computation, here each with its own learning rate. Member k equals a single run from its seed and rate.
+// An optimizer is a value, validated when built (a negative rate throws here), and a chain of small transforms.
 let seeds = [ 1L; 2L; 3L; 4L ]
 let members = seeds |> List.map (fun s -> Init.Initialize(spec, Rng.Seed s).Value)
 let stacked = Ensemble.Stack members
 members |> List.iter (fun p -> p.Dispose())
 let k = int64 seeds.Length
 let ensembleBatch = Batch(inputs.expand(k, 4L, 2L).contiguous(), targets.expand(k, 4L, 1L).contiguous())
-let ensemble = EnsembleTrainer(spec, Loss.Mse(), Sgd(Lr = 0.5))
+let perMember = Sgd(Lr = LearningRate.PerMember [ 0.5; 0.5; 1.0; 1.0 ], Momentum = 0.5)
+printfn "ensemble optimizer %O = %O" perMember perMember.Transform
+let ensemble = EnsembleTrainer(spec, Loss.Mse(), perMember)
 let ensembleFinal =
     (ensemble.Start(stacked, Rng.Seed 0L), seq { 1..1000 })
     ||> Seq.fold (fun state _ ->

@@ -130,7 +130,7 @@ internal static class Session
         {
             var path = output.OutFile($"{run.Exercise}.safetensors");
             if (path is null) return null;
-            var info = new RunInfo(run.Exercise, run.Trainer.Spec, run.Trainer.Optimizer.Describe(), next, run.Options) { Stage = run.Stage?.Invoke() };
+            var info = new RunInfo(run.Exercise, run.Trainer.Spec, run.Trainer.Optimizer, next, run.Options) { Stage = run.Stage?.Invoke() };
             var bytes = Checkpoint.Serialize(state, info);
             try
             {

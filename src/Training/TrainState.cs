@@ -41,14 +41,7 @@ public static class TrainStateExtensions
     /// tensor, in the caller's DisposeScope if one is open), the same step count and Rng. Use it to keep a state the loop
     /// still owns, e.g. an <see cref="EpochEnd"/>'s. From F# as from C#: <c>state.Clone()</c>.
     /// </summary>
-    public static TrainState Clone(this TrainState state) => new(state.Params.Clone(), CloneOptimizer(state.Optimizer), state.Step, state.Rng);
-
-    private static OptimizerState CloneOptimizer(OptimizerState state) => state switch
-    {
-        SgdState s => s with { MomentumBuffer = s.MomentumBuffer.Clone() },
-        AdamState a => a with { ExpAvg = a.ExpAvg.Clone(), ExpAvgSq = a.ExpAvgSq.Clone(), MaxExpAvgSq = a.MaxExpAvgSq.Clone() },
-        _ => throw new NotSupportedException($"cannot copy an optimizer state of type {state.GetType().Name}"),
-    };
+    public static TrainState Clone(this TrainState state) => new(state.Params.Clone(), state.Optimizer.Clone(state.Params), state.Step, state.Rng);
 }
 
 /// <summary>
@@ -114,7 +107,7 @@ public sealed record Trainer(MlpSpec Spec, Loss Loss, Optimizer Optimizer) : ITr
         using var scope = NewDisposeScope();
         // The loss tensor is read, never returned: no detached copy of it is made (Gradients.Compute makes one).
         var (loss, grads) = Gradients.Compute((Trainer: this, Batch: batch), state.Params, static (a, p) => a.Trainer.LossAt(p, a.Batch));
-        var (p2, o2) = Optimizer.Update(state.Optimizer, state.Params, grads);
+        var (p2, o2) = state.Optimizer.Update(state.Params, grads, state.Step + 1);
         double value;
         using (var scalar = loss.ToScalar()) value = scalar.ToDouble(); // disposed here, not left to the finalizer thread
         var keep = new List<IDisposable>(p2.Count + 3 * p2.Count);

@@ -50,23 +50,24 @@ internal static class BenchMnist
     {
         if (rounds <= 0) throw new UsageException($"--rounds must be positive, got {rounds}");
         using var data = MnistFiles.Load(MnistFiles.SampleDir, "shipped sample");
-        using var setup = Mnist.Prepare(new MnistOptions(Epochs: 1, Seed: seed, Limit: limit), data);
+        var options = new MnistOptions(Epochs: 1, Seed: seed, Limit: limit);
+        using var setup = Mnist.Prepare(options, data);
         using var initial = setup.Initial;
         var epoch = Batching.Shuffled(setup.TrainImages, setup.TrainLabels, 10, initial.Rng);
         var batches = epoch.Batches;
         stdout.WriteLine($"bench mnist: one epoch of {batches.Count} steps (batch 10, {setup.TrainImages.shape[0]:N0} images), network {setup.Trainer.Spec}, "
-                         + $"{setup.Trainer.Optimizer.Describe()}, {torch.get_num_threads()} torch threads, {rounds} alternating rounds");
+                         + $"{setup.Trainer.Optimizer}, {torch.get_num_threads()} torch threads, {rounds} alternating rounds");
 
         // Warm-up: JIT, allocator and libtorch's lazy initialisation, for both.
         Functional(setup, initial, batches.Take(50).ToList(), cancel);
-        Imperative(setup, initial, batches.Take(50).ToList());
+        Imperative(setup, initial, options.Lr, batches.Take(50).ToList());
 
         List<double> fw = [], iw = [], fc = [], ic = [];
         List<double> fLosses = [], iLosses = [];
         for (var round = 0; round < rounds && !cancel.IsCancellationRequested; round++)
         {
             (var fWall, var fCpu, fLosses) = Functional(setup, initial, batches, cancel);
-            (var iWall, var iCpu, iLosses) = Imperative(setup, initial, batches);
+            (var iWall, var iCpu, iLosses) = Imperative(setup, initial, options.Lr, batches);
             fw.Add(fWall); iw.Add(iWall); fc.Add(fCpu); ic.Add(iCpu);
             stdout.WriteLine(string.Format(Inv, "round {0}: functional {1:F3} s (cpu {2:F3})   imperative {3:F3} s (cpu {4:F3})   ratio {5:F3} (cpu {6:F3})",
                 round + 1, fWall, fCpu, iWall, iCpu, fWall / iWall, fCpu / iCpu));
@@ -96,7 +97,7 @@ internal static class BenchMnist
         return (clock.Elapsed.TotalSeconds, Cpu() - cpu, losses);
     }
 
-    private static (double Wall, double Cpu, List<double> Losses) Imperative(MnistSetup setup, TrainState initial, IReadOnlyList<Batch> batches)
+    private static (double Wall, double Cpu, List<double> Losses) Imperative(MnistSetup setup, TrainState initial, double lr, IReadOnlyList<Batch> batches)
     {
         var spec = setup.Trainer.Spec;
         var layers = new List<TorchSharp.Modules.Linear>();
@@ -109,7 +110,6 @@ internal static class BenchMnist
                 layer.bias!.copy_(initial.Params[$"{spec.LayerName(l)}.bias"]);
                 layers.Add(layer);
             }
-        var lr = ((Functional.Training.Optimizers.Adam)setup.Trainer.Optimizer).Lr;
         using var optimizer = optim.Adam(layers.SelectMany(l => l.parameters()), lr);
         var losses = new List<double>(batches.Count);
         var cpu = Cpu();

@@ -42,7 +42,7 @@ internal static class BlobsCommand
         using var setup = BlobClassifier.Prepare(o);
         stdout.WriteLine($"blobs: {o.Samples} training and {o.TestSamples} test points (make_blobs: {o.Centers} centers in (-10, 10), std {o.ClusterStd.ToString(Inv)}; "
                          + $"label 0 = cluster 0, 1 = the rest; test clusters {(o.SameCenters ? "= the training clusters" : "drawn anew, as the tutorial's literal second draw")}), "
-                         + $"network {setup.Trainer.Spec}, {setup.Trainer.Loss.Name}, {setup.Trainer.Optimizer.Describe()}, {o.Epochs} epochs, seed {o.Seed}");
+                         + $"network {setup.Trainer.Spec}, {setup.Trainer.Loss.Name}, {setup.Trainer.Optimizer}, {o.Epochs} epochs, seed {o.Seed}");
         var before = BlobClassifier.Evaluate(setup.Trainer, setup.Initial.Params, setup.Test.Points, setup.TestLabels);
         stdout.WriteLine(string.Format(Inv, "test loss before training {0:F6} (accuracy {1:P0})", before.Loss, before.Accuracy));
         var train = new List<double>();

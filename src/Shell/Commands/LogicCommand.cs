@@ -34,7 +34,7 @@ internal static class LogicCommand
         using var setup = Logic.Prepare(o);
         var run = Session.Resume(new ExerciseRun("logic", setup.Trainer, setup.Initial, setup.Plan, Session.OptionsOf(o, nameof(o.Epochs))), session, output, stdout);
         var inv = CultureInfo.InvariantCulture;
-        stdout.WriteLine($"logic: {o.Gate.ToUpperInvariant()} gate, network {setup.Trainer.Spec}, {setup.Trainer.Loss.Name}, {setup.Trainer.Optimizer.Describe()}, {o.Epochs} epochs, seed {o.Seed}");
+        stdout.WriteLine($"logic: {o.Gate.ToUpperInvariant()} gate, network {setup.Trainer.Spec}, {setup.Trainer.Loss.Name}, {setup.Trainer.Optimizer}, {o.Epochs} epochs, seed {o.Seed}");
         var every = Format.ProgressInterval(o.Epochs);
         var result = Session.Train(run, session, output, stderr, repeat, "try a smaller --lr", e =>
         {

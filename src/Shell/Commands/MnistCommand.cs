@@ -82,7 +82,7 @@ internal static class MnistCommand
 
         using var setup = Mnist.Prepare(o, data);
         var trainer = setup.Trainer;
-        stdout.WriteLine($"mnist: network {trainer.Spec} (layers fc1..fc{trainer.Spec.LayerCount}), {trainer.Loss.Name}, {trainer.Optimizer.Describe()}, "
+        stdout.WriteLine($"mnist: network {trainer.Spec} (layers fc1..fc{trainer.Spec.LayerCount}), {trainer.Loss.Name}, {trainer.Optimizer}, "
                          + $"batch {o.BatchSize}, {o.Epochs} epochs, {setup.TrainImages.shape[0]:N0} training images, seed {o.Seed}");
 
         var options = Session.OptionsOf(o, nameof(o.Epochs)).Add("Data", dataDir is null ? "shipped sample" : Path.GetFullPath(dataDir));

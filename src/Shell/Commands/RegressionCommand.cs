@@ -82,7 +82,7 @@ internal static class RegressionCommand
         var traces = new List<Trace>();
         using var first = Regression.Prepare(o); // the data: the same for every run of a comparison
         stdout.WriteLine($"regression: y = sin(cos(x²)) + {RegressionOptions.Noise.ToString(Inv)}·N(0,1) on {o.Points} points in [-3, 3], network {first.Trainer.Spec}, "
-                         + $"{first.Trainer.Loss.Name}, {first.Trainer.Optimizer.Describe()}, {o.Epochs} epochs, "
+                         + $"{first.Trainer.Loss.Name}, {first.Trainer.Optimizer}, {o.Epochs} epochs, "
                          + (o.BatchSize is { } b ? $"batches of {b} (shuffled)" : "full batch") + $", seed {o.Seed}");
         if (o.Split is { } f)
             stdout.WriteLine($"split: {first.XTrain.shape[0]} train / {first.XTest!.shape[0]} test points, {(o.SplitMode == SplitMode.Sequential ? "sequential (the test points are the right end: extrapolation)" : "random")}");

@@ -64,7 +64,7 @@ internal static class XorCommand
         using var setup = Xor.Prepare(o);
         var inv = CultureInfo.InvariantCulture;
         stdout.WriteLine($"xor: network {setup.Trainer.Spec}, init {o.Init}{(o.Center ? ", centered {-1,1}" : "")}, {setup.Trainer.Loss.Name}, "
-                         + $"{setup.Trainer.Optimizer.Describe()}, {o.Epochs} epochs of {Xor.TrainBatches} batches of {Xor.BatchSize}, seed {o.Seed}, data {DataName(o.Data)}");
+                         + $"{setup.Trainer.Optimizer}, {o.Epochs} epochs of {Xor.TrainBatches} batches of {Xor.BatchSize}, seed {o.Seed}, data {DataName(o.Data)}");
         var stepLosses = new List<double>(o.Epochs * Xor.TrainBatches);
         var epochs = new List<EpochEvent>();
         double window = 0;

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 using Functional.Model;
+using Functional.Training.Optimizers;
 
 namespace Functional.Training.Checkpoints;
 
@@ -11,10 +12,10 @@ namespace Functional.Training.Checkpoints;
 /// </summary>
 /// <param name="Exercise">Command name, e.g. <c>logic</c>.</param>
 /// <param name="Spec">The network.</param>
-/// <param name="Optimizer">The optimizer's description (<see cref="Optimizers.Optimizer.Describe"/>).</param>
+/// <param name="Optimizer">The optimizer, stored as data (<see cref="Optimizers.Optimizer.ToJson"/>) and compared by value on resume.</param>
 /// <param name="Next">Where a resumed run continues.</param>
 /// <param name="Options">The run's options that must match on resume (name → value text).</param>
-public sealed record RunInfo(string Exercise, MlpSpec Spec, string Optimizer, Position Next, ImmutableSortedDictionary<string, string> Options)
+public sealed record RunInfo(string Exercise, MlpSpec Spec, Optimizer Optimizer, Position Next, ImmutableSortedDictionary<string, string> Options)
 {
     /// <summary>A multi-stage run's own record of where it stands (e.g. the XOR suite's stage and results so far, as text); null for one-stage runs.</summary>
     public string? Stage { get; init; }
@@ -41,15 +42,15 @@ public static class Checkpoint
     {
         var id = $"{state.Step}-{Guid.NewGuid():N}";
         var inv = CultureInfo.InvariantCulture;
+        var optimizer = info.Optimizer.ToJson();
         var meta = new Dictionary<string, string>
         {
             ["format"] = Format,
             ["checkpoint_id"] = id,
             ["exercise"] = info.Exercise,
             ["spec"] = SpecJson.Write(info.Spec),
-            ["optimizer"] = info.Optimizer,
+            ["optimizer"] = optimizer,
             ["step"] = state.Step.ToString(inv),
-            ["optimizer_step"] = state.Optimizer.Step.ToString(inv),
             ["next_epoch"] = info.Next.Epoch.ToString(inv),
             ["next_batch"] = info.Next.Batch.ToString(inv),
             ["epoch_loss_sum"] = info.Next.EpochLossSum.ToString("R", inv),
@@ -60,7 +61,7 @@ public static class Checkpoint
         if (info.Stage is { } stage) meta["stage"] = stage;
         var paramsFile = SafeTensors.Serialize([.. state.Params.Items.Select(p => SafeTensors.FromTensor(p.Name, p.Value))], meta);
         var optimFile = SafeTensors.Serialize([.. state.Optimizer.Tensors.Select(t => SafeTensors.FromTensor(t.Name, t.Value))],
-            new Dictionary<string, string> { ["format"] = Format, ["checkpoint_id"] = id, ["optimizer"] = info.Optimizer });
+            new Dictionary<string, string> { ["format"] = Format, ["checkpoint_id"] = id, ["optimizer"] = optimizer });
         return new CheckpointBytes(paramsFile, optimFile);
     }
 
@@ -82,8 +83,8 @@ public static class Checkpoint
         var (file, optim, meta, info) = Read(bytes, name, exercise);
         if (info.Spec != trainer.Spec)
             throw new InvalidDataException($"{name}: made for network {info.Spec}, but this run's network is {trainer.Spec}");
-        if (info.Optimizer != trainer.Optimizer.Describe())
-            throw new InvalidDataException($"{name}: made with {info.Optimizer}, but this run uses {trainer.Optimizer.Describe()}");
+        if (info.Optimizer != trainer.Optimizer)
+            throw new InvalidDataException($"{name}: made with {info.Optimizer}, but this run uses {trainer.Optimizer}");
         var inv = CultureInfo.InvariantCulture;
         try
         {
@@ -92,7 +93,7 @@ public static class Checkpoint
                 ? SafeTensors.ToTensor(e)
                 : throw new InvalidDataException($"{name}: lacks parameter '{n}'")));
             var optTensors = optim.Tensors.ToDictionary(e => e.Name, SafeTensors.ToTensor);
-            var state = new TrainState(p, trainer.Optimizer.Restore(p, optTensors, long.Parse(Get(meta, "optimizer_step", name), inv)),
+            var state = new TrainState(p, trainer.Optimizer.Restore(p, optTensors),
                 long.Parse(Get(meta, "step", name), inv), Rng.FromState(Convert.FromBase64String(Get(meta, "rng", name))));
             return new Restored(state, info);
         }
@@ -122,13 +123,25 @@ public static class Checkpoint
                 double.Parse(Get(meta, "epoch_loss_sum", name), inv)) { MemberLossSums = sums };
             var options = JsonSerializer.Deserialize<Dictionary<string, string>>(Get(meta, "options", name))
                           ?? throw new InvalidDataException($"{name}: no options");
-            var info = new RunInfo(exercise, spec, Get(meta, "optimizer", name), next, options.ToImmutableSortedDictionary())
+            var info = new RunInfo(exercise, spec, ReadOptimizer(Get(meta, "optimizer", name), name), next, options.ToImmutableSortedDictionary())
             {
                 Stage = meta.TryGetValue("stage", out var stage) ? stage : null,
             };
             return (file, optim, meta, info);
         }
         catch (Exception e) when (e is FormatException or JsonException or OverflowException or ArgumentException)
+        {
+            throw new InvalidDataException($"{name}: corrupt checkpoint metadata ({e.Message})");
+        }
+    }
+
+    private static Optimizer ReadOptimizer(string json, string name)
+    {
+        try
+        {
+            return Optimizer.FromJson(json);
+        }
+        catch (InvalidDataException e)
         {
             throw new InvalidDataException($"{name}: corrupt checkpoint metadata ({e.Message})");
         }

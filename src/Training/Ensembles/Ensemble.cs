@@ -9,7 +9,7 @@ namespace Functional.Training.Ensembles;
 /// carry a leading model dimension (weight [K, out, in], bias [K, out]); a batch is [K, B, …] (each member its own
 /// data) and targets [K, B, …]. The loss of member k is the mean over its own batch; the gradient of the sum of the
 /// member losses is, member by member, each member's own gradient, so one autograd call trains all K. The optimizers
-/// work unchanged on stacked params (per-member learning rates: <see cref="Sgd.MemberLr"/>, <see cref="Adam.MemberLr"/>).
+/// work unchanged on stacked params (per-member learning rates: <see cref="LearningRate.PerMember"/>).
 /// <see cref="Loop.Run"/> drives it like a single model's <see cref="Trainer"/>.
 /// </summary>
 public sealed record EnsembleTrainer(MlpSpec Spec, Loss Loss, Optimizer Optimizer) : ITrainer
@@ -44,7 +44,7 @@ public sealed record EnsembleTrainer(MlpSpec Spec, Loss Loss, Optimizer Optimize
             members = MemberLosses(p, batch);
             return members.sum();
         }, state.Params);
-        var (p2, o2) = Optimizer.Update(state.Optimizer, state.Params, grads);
+        var (p2, o2) = state.Optimizer.Update(state.Params, grads, state.Step + 1);
         var losses = Ensemble.ToDoubles(members!.detach());
         scope.Detach(p2.Values.Concat(o2.Tensors.Select(t => t.Value)));
         return new Stepped(state with { Params = p2, Optimizer = o2, Step = state.Step + 1 }, new StepLog(Ensemble.Mean(losses)) { MemberLosses = losses });

@@ -69,7 +69,7 @@ public static class BlobClassifier
     public static BlobClassifierSetup Prepare(BlobClassifierOptions options)
     {
         var o = options.Validate();
-        var trainer = new Trainer(Spec(o.Hidden), new Loss.Bce(), new Sgd(o.Lr).Validate());
+        var trainer = new Trainer(Spec(o.Hidden), new Loss.Bce(), new Sgd(o.Lr));
         var rng = Rng.Seed(o.Seed);
         var (train, afterTrain) = Blobs.Make(o.Samples, rng, centers: o.Centers, clusterStd: o.ClusterStd);
         BlobData test;

@@ -148,7 +148,7 @@ public static class Mnist
             throw new ArgumentException($"--limit {limit} exceeds the {n} training images");
         var count = options.Limit ?? n;
         var spec = Spec(options.HiddenSizes);
-        var trainer = new Trainer(spec, new Loss.Nll(), new Adam(options.Lr).Validate());
+        var trainer = new Trainer(spec, new Loss.Nll(), new Adam(options.Lr));
         var x = data.TrainImages.narrow(0, 0, count);
         var y = data.TrainLabels.narrow(0, 0, count);
         var (p, rng) = Init.Initialize(spec, Rng.Seed(options.Seed));

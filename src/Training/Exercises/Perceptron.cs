@@ -25,9 +25,10 @@ public sealed record PerceptronOptions(int Inputs = 48, int Outputs = 10, double
 
 /// <summary>
 /// A prepared walkthrough: the trainer (MSE, SGD), the initial state, a one-step plan (one batch: the random input
-/// against the random target), and the input [1, Inputs] and target [1, Outputs]. Dispose frees input and target.
+/// against the random target), the input [1, Inputs] and target [1, Outputs], and the learning rate of the manual update
+/// (the SGD's). Dispose frees input and target.
 /// </summary>
-public sealed record PerceptronSetup(Trainer Trainer, TrainState Initial, RunPlan Plan, Tensor Input, Tensor Target) : IDisposable
+public sealed record PerceptronSetup(Trainer Trainer, TrainState Initial, RunPlan Plan, Tensor Input, Tensor Target, double Lr) : IDisposable
 {
     /// <summary>Frees the input and target.</summary>
     public void Dispose()
@@ -45,7 +46,7 @@ public sealed record PerceptronSetup(Trainer Trainer, TrainState Initial, RunPla
 /// <param name="Loss">MSE of the output against the target.</param>
 /// <param name="Gradient">d loss / d params (the tutorial's <c>.grad</c> after <c>loss.backward()</c>).</param>
 /// <param name="ManualUpdate">Every parameter minus lr times its gradient, written as the tutorial's <c>f.data.sub_(f.grad.data * lr)</c>.</param>
-/// <param name="OptimizerUpdate">The same step through the pure <see cref="Sgd.Update"/> (torch.optim.SGD's arithmetic, <c>p.add(g, alpha: -lr)</c>).</param>
+/// <param name="OptimizerUpdate">The same step through the trainer's pure <see cref="Sgd"/> (torch.optim.SGD's arithmetic, <c>p.add(g, alpha: -lr)</c>).</param>
 public sealed record PerceptronWalk(Tensor Output, double Loss, Params Gradient, Params ManualUpdate, Params OptimizerUpdate) : IDisposable
 {
     /// <summary>Frees the tensors.</summary>
@@ -76,31 +77,29 @@ public static class Perceptron
     public static PerceptronSetup Prepare(PerceptronOptions options)
     {
         var o = options.Validate();
-        var trainer = new Trainer(Spec(o.Inputs, o.Outputs), new Loss.Mse(), new Sgd(o.Lr).Validate());
+        var trainer = new Trainer(Spec(o.Inputs, o.Outputs), new Loss.Mse(), new Sgd(o.Lr));
         var (p, rng) = Init.Initialize(trainer.Spec, Rng.Seed(o.Seed));
         var (input, afterInput) = rng.Randn(1, o.Inputs);
         var (target, afterTarget) = afterInput.Randn(1, o.Outputs);
         var plan = new RunPlan(1, (_, r) => Batching.FullBatch(input, target, r));
-        return new PerceptronSetup(trainer, trainer.Start(p, afterTarget), plan, input, target);
+        return new PerceptronSetup(trainer, trainer.Start(p, afterTarget), plan, input, target, o.Lr);
     }
 
     /// <summary>
     /// Computes the walkthrough's values at the setup's initial params: output, loss, gradient (<see cref="Gradients.Compute"/>),
-    /// the manual update and the <see cref="Sgd.Update"/> step from the same point. The setup is not changed.
+    /// the manual update and the trainer's optimizer step (<see cref="OptimizerState.Update"/>) from the same point. The setup is not changed.
     /// </summary>
     public static PerceptronWalk Walk(PerceptronSetup setup)
     {
         using var scope = NewDisposeScope();
         var p = setup.Initial.Params;
-        var sgd = (Sgd)setup.Trainer.Optimizer;
         Tensor output;
         using (no_grad())
             output = Mlp.Forward(setup.Trainer.Spec, p, setup.Input);
         var batch = new Batch(setup.Input, setup.Target);
         var (loss, gradient) = Gradients.Compute(q => setup.Trainer.LossAt(q, batch), p);
-        var manual = p.Zip(gradient, (w, g) => w.detach().sub(g.mul(sgd.Lr)));
-        var (stepped, state) = sgd.Update(sgd.Init(p), p, gradient);
-        state.Dispose();
+        var manual = p.Zip(gradient, (w, g) => w.detach().sub(g.mul(setup.Lr)));
+        var (stepped, _) = setup.Trainer.Optimizer.Init(p).Update(p, gradient, step: 1); // its state dies with the scope
         var walk = new PerceptronWalk(output, loss.ToScalar().ToDouble(), gradient, manual, stepped);
         scope.MoveToOuter([output, .. gradient.Values, .. manual.Values, .. stepped.Values]);
         return walk;

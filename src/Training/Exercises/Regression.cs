@@ -99,8 +99,8 @@ public static class Regression
     /// <summary>The optimizer the options ask for.</summary>
     public static Optimizer MakeOptimizer(RegressionOptions o) => o.Optimizer switch
     {
-        "adam" => new Adam(o.Lr, WeightDecay: o.WeightDecay).Validate(),
-        "sgd" => new Sgd(o.Lr, WeightDecay: o.WeightDecay).Validate(),
+        "adam" => new Adam(o.Lr, WeightDecay: o.WeightDecay),
+        "sgd" => new Sgd(o.Lr, WeightDecay: o.WeightDecay),
         _ => throw new ArgumentException($"unknown optimizer '{o.Optimizer}' (expected one of: {string.Join(", ", Optimizers)})"),
     };
 

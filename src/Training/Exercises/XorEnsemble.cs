@@ -49,7 +49,7 @@ public static class XorEnsemble
         var layout = new MemberLayout([.. members.Select(Xor.Spec)]);
         var spec = layout.Envelope;
         var lrs = members.Select(m => m.Lr).ToArray();
-        var optimizer = lrs.All(l => l == lrs[0]) ? new Sgd(lrs[0]) : new Sgd(lrs[0]) { MemberLr = lrs };
+        var optimizer = new Sgd(lrs.All(l => l == lrs[0]) ? LearningRate.Of(lrs[0]) : LearningRate.PerMember(lrs));
         var trainer = new EnsembleTrainer(spec, new Loss.Mse(), optimizer) { Layout = layout };
 
         var trainX = new List<Tensor>(); var trainY = new List<Tensor>();

@@ -1,82 +1,85 @@
-using Functional.Model;
-using static TorchSharp.torch;
+using System.Text.Json.Nodes;
 
 namespace Functional.Training.Optimizers;
 
-/// <summary>State of <see cref="Adam"/>: first and second moment estimates, and the running maximum of the second (AMSGrad only; empty otherwise).</summary>
-public sealed record AdamState(Params ExpAvg, Params ExpAvgSq, Params MaxExpAvgSq) : OptimizerState
-{
-    /// <inheritdoc/>
-    public override IEnumerable<(string Name, Tensor Value)> Tensors =>
-        ExpAvg.Items.Select(x => ($"exp_avg.{x.Name}", x.Value))
-            .Concat(ExpAvgSq.Items.Select(x => ($"exp_avg_sq.{x.Name}", x.Value)))
-            .Concat(MaxExpAvgSq.Items.Select(x => ($"max_exp_avg_sq.{x.Name}", x.Value)));
-
-    internal override IEnumerable<Tensor> TensorValues => [.. ExpAvg.Values, .. ExpAvgSq.Values, .. MaxExpAvgSq.Values];
-}
-
 /// <summary>
-/// Adam with torch.optim.Adam's semantics and arithmetic order (PyTorch 2.x, L2 weight decay added to the gradient):
-/// m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; (AMSGrad: v̂ ← max(v̂, v)); denom = √v / √(1−β₂ᵗ) + ε;
-/// p ← p − (lr / (1−β₁ᵗ))·m / denom. Defaults as PyTorch: lr 1e-3, betas (0.9, 0.999), eps 1e-8, no weight decay.
-/// The order of operations matters: chaotic fits amplify last-bit differences, so it follows torch.optim exactly.
+/// Adam with torch.optim.Adam's semantics and arithmetic (PyTorch 2.x, L2 weight decay added to the gradient): the chain
+/// <see cref="AddDecayedWeights"/> (when weight decay ≠ 0) → <see cref="ScaleByAdam"/> → <see cref="ScaleByLearningRate"/>,
+/// i.e. m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; (AMSGrad: v̂ ← max(v̂, v)); denom = √v / √(1−β₂ᵗ) + ε;
+/// p ← p − (lr / (1−β₁ᵗ))·m / denom, applied as <c>p.addcdiv(m, denom, value: −(lr / (1−β₁ᵗ)))</c>.
+/// Defaults as PyTorch: lr 1e-3, betas (0.9, 0.999), eps 1e-8, no weight decay, no AMSGrad.
 /// </summary>
-public sealed record Adam(double Lr = 1e-3, double Beta1 = 0.9, double Beta2 = 0.999, double Eps = 1e-8, double WeightDecay = 0, bool Amsgrad = false) : Optimizer
+/// <remarks>
+/// Built valid or not at all, with torch.optim's rules: lr ≥ 0, eps ≥ 0, betas in [0, 1), weight decay ≥ 0, and every
+/// number finite. The properties are read-only: <see cref="With"/> makes a changed copy through the same checks. A
+/// per-member learning rate (<see cref="LearningRate.PerMember"/>) steps each member of stacked ensemble params with its
+/// own rate (<c>p.addcdiv(m.mul(rates), denom, value: −1 / (1−β₁ᵗ))</c>). The order of operations matters: chaotic fits
+/// amplify last-bit differences, so it follows torch.optim exactly.
+/// </remarks>
+public sealed record Adam : Optimizer
 {
+    internal const string Kind = "adam";
+
+    /// <summary>Adam with learning rate <paramref name="Lr"/> (default 1e-3; a number, or <see cref="LearningRate.PerMember"/>) and torch.optim.Adam's options.</summary>
+    public Adam(LearningRate? Lr = null, double Beta1 = 0.9, double Beta2 = 0.999, double Eps = 1e-8, double WeightDecay = 0, bool Amsgrad = false)
+    {
+        this.Lr = Lr ?? LearningRate.Of(1e-3);
+        this.Eps = Hyper.NonNegative(Eps, "epsilon value");
+        this.Beta1 = Hyper.Beta(Beta1, 0);
+        this.Beta2 = Hyper.Beta(Beta2, 1);
+        this.WeightDecay = Hyper.NonNegative(WeightDecay, "weight_decay value");
+        this.Amsgrad = Amsgrad;
+        Transform = Chain.Of(
+            WeightDecay != 0 ? new AddDecayedWeights(WeightDecay) : null,
+            new ScaleByAdam(Beta1, Beta2, Eps, Amsgrad),
+            new ScaleByLearningRate(this.Lr));
+    }
+
+    /// <summary>The learning rate: a scalar, or one per ensemble member.</summary>
+    public LearningRate Lr { get; }
+    /// <summary>Decay of the first moment estimate.</summary>
+    public double Beta1 { get; }
+    /// <summary>Decay of the second moment estimate.</summary>
+    public double Beta2 { get; }
+    /// <summary>Added to the denominator for numerical stability.</summary>
+    public double Eps { get; }
+    /// <summary>L2 weight decay added to the gradient.</summary>
+    public double WeightDecay { get; }
+    /// <summary>Whether the AMSGrad variant is used.</summary>
+    public bool Amsgrad { get; }
+
+    /// <inheritdoc/>
+    public override Transform Transform { get; }
+
     /// <summary>
-    /// Per-member learning rates for an ensemble (params stacked along a leading model dimension of this length): member
-    /// k steps with <c>MemberLr[k]</c> and <see cref="Lr"/> is ignored. Null (the default) is the single-model path,
-    /// whose arithmetic is torch.optim's and is unaffected by this property.
+    /// A copy with the given hyper-parameters replaced and the rest kept, validated like the constructor. Named arguments
+    /// make it the <c>with</c> of languages without C#'s (F#: <c>adam.With(amsgrad = true)</c>).
     /// </summary>
-    public IReadOnlyList<double>? MemberLr { get; init; }
+    public Adam With(LearningRate? lr = null, double? beta1 = null, double? beta2 = null, double? eps = null, double? weightDecay = null, bool? amsgrad = null) =>
+        new(lr ?? Lr, beta1 ?? Beta1, beta2 ?? Beta2, eps ?? Eps, weightDecay ?? WeightDecay, amsgrad ?? Amsgrad);
 
-    /// <summary>Validates like torch.optim.Adam: lr ≥ 0, eps ≥ 0, betas in [0, 1), weight decay ≥ 0.</summary>
-    public Adam Validate()
+    /// <summary>Culture-invariant, hyper-parameters at their defaults left out: <c>adam(lr=0.01, weight_decay=0.001)</c>.</summary>
+    public override string ToString() =>
+        $"adam(lr={Lr}" + (Beta1 != 0.9 || Beta2 != 0.999 ? $", betas=({Hyper.Text(Beta1)}, {Hyper.Text(Beta2)})" : "") + (Eps != 1e-8 ? $", eps={Hyper.Text(Eps)}" : "")
+        + (WeightDecay != 0 ? $", weight_decay={Hyper.Text(WeightDecay)}" : "") + (Amsgrad ? ", amsgrad" : "") + ")";
+
+    private protected override JsonObject Data() => new()
     {
-        if (!(Lr >= 0)) throw new ArgumentException($"invalid learning rate {Lr}");
-        if (!(Eps >= 0)) throw new ArgumentException($"invalid epsilon {Eps}");
-        if (!(Beta1 >= 0 && Beta1 < 1)) throw new ArgumentException($"invalid beta1 {Beta1}");
-        if (!(Beta2 >= 0 && Beta2 < 1)) throw new ArgumentException($"invalid beta2 {Beta2}");
-        if (!(WeightDecay >= 0)) throw new ArgumentException($"invalid weight decay {WeightDecay}");
-        ValidateMemberLr(MemberLr);
-        return this;
-    }
+        ["kind"] = Kind,
+        ["lr"] = RateData(Lr),
+        ["betas"] = new JsonArray(Beta1, Beta2),
+        ["eps"] = Eps,
+        ["weight_decay"] = WeightDecay,
+        ["amsgrad"] = Amsgrad,
+    };
 
-    /// <inheritdoc/>
-    public override OptimizerState Init(Params p) =>
-        new AdamState(p.Map(ZerosLike), p.Map(ZerosLike), Amsgrad ? p.Map(ZerosLike) : Params.Empty);
-
-    /// <inheritdoc/>
-    public override Updated Update(OptimizerState state, Params p, Params grads)
+    internal static Adam FromData(JsonObject o)
     {
-        var s = (AdamState)state;
-        var step = s.Step + 1;
-        var g = WeightDecay != 0 ? grads.Zip(p, (gi, pi) => gi.add(pi, alpha: WeightDecay)) : grads;
-        // The trailing in-place ops (add_, addcmul_, div_) only touch the fresh temporary the step before created, never an
-        // input: the update stays pure, the arithmetic is torch.optim's to the bit, and it saves an allocation per op
-        // (measured on the MNIST epoch: see bench mnist).
-        var m = s.ExpAvg.Zip(g, (mi, gi) => mi.mul(Beta1).add_(gi, alpha: 1 - Beta1));
-        var v = s.ExpAvgSq.Zip(g, (vi, gi) => vi.mul(Beta2).addcmul_(gi, gi, value: 1 - Beta2));
-        var vMax = Amsgrad ? s.MaxExpAvgSq.Zip(v, (a, b) => a.maximum(b)) : Params.Empty;
-        var biasCorrection1 = 1 - Math.Pow(Beta1, step);
-        var biasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(Beta2, step));
-        var stepSize = Lr / biasCorrection1;
-        // div_/add_ act on the fresh temporary sqrt() just made, never on an input: the update stays pure.
-        var next = MemberLr is null
-            ? p.Zip(m, Amsgrad ? vMax : v,
-                (pi, mi, vi) => pi.addcdiv(mi, vi.sqrt().div_(biasCorrection2Sqrt).add_(Eps), value: -stepSize))
-            : p.Zip(m, Amsgrad ? vMax : v,
-                (pi, mi, vi) => pi.addcdiv(mi.mul(MemberRates(MemberLr, pi)), vi.sqrt().div_(biasCorrection2Sqrt).add_(Eps), value: -1 / biasCorrection1));
-        return new Updated(next, new AdamState(m, v, vMax) { Step = step });
+        RequireKeys(o, "kind", "lr", "betas", "eps", "weight_decay", "amsgrad");
+        var betas = Field(o, "betas").AsArray();
+        if (betas.Count != 2) throw new InvalidDataException($"'betas' holds {betas.Count} values, not 2");
+        double Beta(int i) => (betas[i] ?? throw new InvalidDataException($"a null beta at index {i}")).GetValue<double>();
+        return new(ReadRate(Field(o, "lr")), Beta(0), Beta(1), Field(o, "eps").GetValue<double>(),
+            Field(o, "weight_decay").GetValue<double>(), Field(o, "amsgrad").GetValue<bool>());
     }
-
-    /// <inheritdoc/>
-    public override OptimizerState Restore(Params p, IReadOnlyDictionary<string, Tensor> tensors, long step) =>
-        new AdamState(Prefixed(p, "exp_avg", tensors), Prefixed(p, "exp_avg_sq", tensors),
-            Amsgrad ? Prefixed(p, "max_exp_avg_sq", tensors) : Params.Empty) { Step = step };
-
-    /// <inheritdoc/>
-    public override string Describe() =>
-        (MemberLr is null ? $"adam(lr={Invariant(Lr)}" : "adam(lr=per member") + (Beta1 != 0.9 || Beta2 != 0.999 ? $", betas=({Invariant(Beta1)}, {Invariant(Beta2)})" : "") + (Eps != 1e-8 ? $", eps={Invariant(Eps)}" : "")
-        + (WeightDecay != 0 ? $", weight_decay={Invariant(WeightDecay)}" : "") + (Amsgrad ? ", amsgrad" : "") + ")";
 }

@@ -26,7 +26,7 @@ public sealed class CheckpointTests
     }
 
     private static RunInfo Info(Trainer t) =>
-        new("test", t.Spec, t.Optimizer.Describe(), new Position(3, 1, 0.25), ImmutableSortedDictionary<string, string>.Empty.Add("Seed", "2"));
+        new("test", t.Spec, t.Optimizer, new Position(3, 1, 0.25), ImmutableSortedDictionary<string, string>.Empty.Add("Seed", "2"));
 
     [Theory]
     [InlineData("sgd")]
@@ -39,7 +39,6 @@ public sealed class CheckpointTests
         var bytes = Checkpoint.Serialize(state, Info(trainer));
         var (restored, info) = Checkpoint.Deserialize(bytes, "x.safetensors", "test", trainer);
         Assert.Equal(state.Step, restored.Step);
-        Assert.Equal(state.Optimizer.Step, restored.Optimizer.Step);
         Assert.Equal(state.Rng, restored.Rng);
         Assert.Equal(new Position(3, 1, 0.25), info.Next);
         Assert.Equal("2", info.Options["Seed"]);
@@ -72,6 +71,53 @@ public sealed class CheckpointTests
             Assert.Throws<InvalidDataException>(() => Checkpoint.Deserialize(bytes with { Optimizer = other.Optimizer }, "c", "test", trainer)).Message);
         Assert.Contains("c:",
             Assert.Throws<InvalidDataException>(() => Checkpoint.Deserialize(bytes with { Params = bytes.Params[..^3] }, "c", "test", trainer)).Message);
+    }
+
+    [Fact]
+    public void The_optimizer_is_stored_as_data_and_compared_by_value()
+    {
+        using var scope = NewDisposeScope();
+        var adam = new Adam(0.005, 0.85, 0.95, 1e-6, 0.02, Amsgrad: true);
+        var (trainer, state) = Trained(adam, 3);
+        var bytes = Checkpoint.Serialize(state, Info(trainer));
+        const string json = """{"kind":"adam","lr":0.005,"betas":[0.85,0.95],"eps":1E-06,"weight_decay":0.02,"amsgrad":true}""";
+        var paramsFile = SafeTensors.Deserialize(bytes.Params, "c");
+        var optimFile = SafeTensors.Deserialize(bytes.Optimizer, "c");
+        Assert.Equal(json, paramsFile.Metadata!["optimizer"]);
+        Assert.Equal(json, optimFile.Metadata!["optimizer"]);
+        Assert.False(paramsFile.Metadata.ContainsKey("optimizer_step")); // one step counter: the run's "step"
+        // The optimizer state keeps torch.optim's names.
+        Assert.Equal(new[] { "exp_avg", "exp_avg_sq", "max_exp_avg_sq" }.SelectMany(b => Spec.ParamNames().Select(n => $"{b}.{n}")).Order(),
+            optimFile.Tensors.Select(t => t.Name).Order());
+
+        var (restored, info) = Checkpoint.Deserialize(bytes, "c", "test", trainer with { Optimizer = adam.With() });
+        Assert.Equal(adam, info.Optimizer);
+        restored.Dispose();
+
+        // Equal by value, not by text: the same optimizer written another way resumes; one changed value does not.
+        byte[] WithOptimizer(string text) => SafeTensors.Serialize(paramsFile.Tensors,
+            paramsFile.Metadata.ToDictionary(m => m.Key, m => m.Key == "optimizer" ? text : m.Value));
+        var respelled = """{"amsgrad":true,"weight_decay":2e-2,"eps":0.000001,"betas":[0.85,0.950],"lr":5e-3,"kind":"adam"}""";
+        Checkpoint.Deserialize(bytes with { Params = WithOptimizer(respelled) }, "c", "test", trainer).State.Dispose();
+        Assert.Equal("c: made with adam(lr=0.005, betas=(0.85, 0.95), eps=1E-06, weight_decay=0.02), but this run uses "
+                     + "adam(lr=0.005, betas=(0.85, 0.95), eps=1E-06, weight_decay=0.02, amsgrad)",
+            Assert.Throws<InvalidDataException>(() => Checkpoint.Deserialize(bytes with { Params = WithOptimizer(json.Replace("true", "false")) }, "c", "test", trainer)).Message);
+        Assert.Equal("c: corrupt checkpoint metadata (not a valid optimizer (Invalid beta parameter at index 0: 1))",
+            Assert.Throws<InvalidDataException>(() => Checkpoint.Deserialize(bytes with { Params = WithOptimizer(json.Replace("0.85", "1")) }, "c", "test", trainer)).Message);
+    }
+
+    [Fact]
+    public void A_per_member_learning_rate_round_trips_through_a_checkpoint()
+    {
+        using var scope = NewDisposeScope();
+        var (trainer, state) = Trained(new Sgd(0.1, Momentum: 0.9), 2);
+        var members = new Sgd(LearningRate.PerMember([0.1, 0.01, 0.5]), Momentum: 0.9);
+        var bytes = Checkpoint.Serialize(state, Info(trainer) with { Optimizer = members });
+        var (restored, info) = Checkpoint.Deserialize(bytes, "c", "test", trainer with { Optimizer = members });
+        Assert.Equal(members, info.Optimizer);
+        Assert.Equal(state.Optimizer.Tensors.Select(t => TensorAssert.Bytes(t.Value)), restored.Optimizer.Tensors.Select(t => TensorAssert.Bytes(t.Value)));
+        Assert.Contains("made with sgd(lr=[0.1, 0.01, 0.5], momentum=0.9), but this run uses sgd(lr=0.1, momentum=0.9)",
+            Assert.Throws<InvalidDataException>(() => Checkpoint.Deserialize(bytes, "c", "test", trainer)).Message);
     }
 
     [Fact]

@@ -244,7 +244,8 @@ public sealed class LoopTests
         var nextFromOriginal = trainer.Step(state, batch);
         state.Dispose();
         Assert.Equal(before, copied.Select(TensorAssert.Bytes).ToList());
-        Assert.Equal((state.Step, state.Rng, state.Optimizer.Step), (copy.Step, copy.Rng, copy.Optimizer.Step));
+        Assert.Equal((state.Step, state.Rng), (copy.Step, copy.Rng));
+        Assert.Equal(state.Optimizer.Tensors.Select(t => t.Name), copy.Optimizer.Tensors.Select(t => t.Name));
         var nextFromCopy = trainer.Step(copy, batch);
         using (nextFromOriginal.State)
         using (nextFromCopy.State)

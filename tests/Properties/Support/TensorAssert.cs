@@ -1,3 +1,4 @@
+using Functional.Model;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -41,5 +42,18 @@ public static class TensorAssert
         var diff = Math.Abs(expected - actual);
         Assert.True(diff <= atol + rtol * Math.Abs(expected),
             $"{what} expected {expected:R}, got {actual:R} (|difference| {diff:E2} > {atol:E0} + {rtol:E0}·|expected|)");
+    }
+
+    /// <summary>The same names and, tensor by tensor, the same bytes (same dtype, shape and bits).</summary>
+    public static void Identical(Params expected, Params actual, string what = "")
+    {
+        Assert.Equal(expected.Names.ToArray(), actual.Names.ToArray());
+        for (var i = 0; i < expected.Count; i++)
+        {
+            Assert.Equal(expected.Values[i].dtype, actual.Values[i].dtype);
+            Assert.Equal(expected.Values[i].shape, actual.Values[i].shape);
+            Assert.True(Bytes(expected.Values[i]).AsSpan().SequenceEqual(Bytes(actual.Values[i])),
+                $"{what} {expected.Names[i]}: not bitwise equal (largest relative difference {MaxRelativeError(expected.Values[i], actual.Values[i]):E2})");
+        }
     }
 }
