@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using Functional.Training;
+using Functional.Formats;
 using Functional.Training.Checkpoints;
 
 namespace Functional.Shell;

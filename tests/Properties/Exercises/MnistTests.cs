@@ -3,6 +3,7 @@ using Functional.Model;
 using Functional.Properties.Support;
 using Functional.Training;
 using Functional.Training.Checkpoints;
+using Functional.Formats;
 using Functional.Training.Data;
 using Functional.Training.Exercises;
 using TorchSharp;
