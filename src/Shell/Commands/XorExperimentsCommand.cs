@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Functional.Shell.Rendering;
-using Functional.Training.Ensembles;
+using Functional.Training.Analysis;
 using Functional.Training.Exercises;
 using Spectre.Console;
 

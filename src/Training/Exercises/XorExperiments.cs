@@ -1,4 +1,5 @@
 using System.Globalization;
+using Functional.Training.Analysis;
 using Functional.Training.Ensembles;
 
 namespace Functional.Training.Exercises;

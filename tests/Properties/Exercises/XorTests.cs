@@ -5,6 +5,7 @@ using Functional.Model;
 using Functional.Properties.Support;
 using Functional.Training;
 using Functional.Training.Data;
+using Functional.Training.Analysis;
 using Functional.Training.Ensembles;
 using Functional.Training.Exercises;
 using TorchSharp;
