@@ -101,12 +101,11 @@ internal static class BenchMnist
         var spec = setup.Trainer.Spec;
         var layers = new List<TorchSharp.Modules.Linear>();
         using (no_grad())
-            for (var l = 0; l < spec.LayerCount; l++)
+            foreach (var l in spec.Layers)
             {
-                var (fanIn, fanOut) = spec.LayerShape(l);
-                var layer = nn.Linear(fanIn, fanOut);
-                layer.weight!.copy_(initial.Params[$"{spec.LayerName(l)}.weight"]);
-                layer.bias!.copy_(initial.Params[$"{spec.LayerName(l)}.bias"]);
+                var layer = nn.Linear(l.In, l.Out);
+                layer.weight!.copy_(initial.Params.Weight(l));
+                layer.bias!.copy_(initial.Params.Bias(l));
                 layers.Add(layer);
             }
         var lr = ((Functional.Training.Optimizers.Adam)setup.Trainer.Optimizer).Lr;
