@@ -1,62 +1,33 @@
-using BenchmarkDotNet.Attributes;
 using Functional.Reference;
 using Functional.Training;
 using Functional.Training.Data;
 using Functional.Training.Exercises;
-using TorchSharp;
 
 namespace Functional.Benchmarks;
 
 /// <summary>
-/// One step of the MNIST tutorial (784-64-64-64-10 ReLU/log-softmax network, NLL, Adam lr 1e-3, batch 10: the
-/// <c>mnist</c> command's defaults) on the first shuffled batch of the shipped sample: the functional core's pure
-/// <see cref="Trainer.Step"/> against the imperative reference's step (nn.Module + torch.optim), from the same weights.
-/// One torch thread for both, as the <c>mnist</c> command runs.
+/// One step of the MNIST tutorial: the <c>mnist</c> command's defaults (784-64-64-64-10 ReLU/log-softmax network, NLL,
+/// Adam lr 1e-3, batch 10) on the first shuffled batch of the shipped sample (data/mnist-sample).
 /// </summary>
-[MemoryDiagnoser]
-public class MnistStep
+public class MnistStep : StepBenchmark
 {
     private MnistData _data = null!;
     private MnistSetup _setup = null!;
-    private TrainState _state = null!;
     private EpochData _epoch = null!;
-    private Batch _batch = null!;
-    private TorchTrainer _imperative = null!;
 
-    /// <summary>The mnist command's run on data/mnist-sample; the imperative twin starts from the same weights.</summary>
-    [GlobalSetup]
-    public void Setup()
+    /// <inheritdoc/>
+    protected override (Trainer Trainer, TrainState Initial, Batch Batch, TorchOptimizer Optimizer) Prepare()
     {
-        torch.set_num_threads(1);
         _data = ReadSample();
         var options = new MnistOptions(Epochs: 1);
         _setup = Mnist.Prepare(options, _data);
-        _state = _setup.Initial;
-        _epoch = Batching.Shuffled(_setup.TrainImages, _setup.TrainLabels, options.BatchSize, _state.Rng);
-        _batch = _epoch.Batches[0];
-        _imperative = new TorchTrainer(TorchMlp.From(_setup.Trainer.Spec, _state.Params), _setup.Trainer.Loss, new TorchOptimizer.Adam(options.Lr));
+        _epoch = Batching.Shuffled(_setup.TrainImages, _setup.TrainLabels, options.BatchSize, _setup.Initial.Rng);
+        return (_setup.Trainer, _setup.Initial, _epoch.Batches[0], new TorchOptimizer.Adam(options.Lr));
     }
 
-    /// <summary>zero_grad, forward, NLL, backward, Adam step, loss.item(): the tutorial's loop body.</summary>
-    [Benchmark(Baseline = true, Description = "imperative")]
-    public float Imperative() => _imperative.Step(_batch.Inputs, _batch.Targets);
-
-    /// <summary>The pure step; the previous state is disposed once the next exists, as Loop.Run does.</summary>
-    [Benchmark(Description = "functional")]
-    public double Functional()
+    /// <inheritdoc/>
+    protected override void Release()
     {
-        var (next, log) = _setup.Trainer.Step(_state, _batch);
-        _state.Dispose();
-        _state = next;
-        return log.Loss;
-    }
-
-    /// <summary>Frees the state, the modules, the batches and the data.</summary>
-    [GlobalCleanup]
-    public void Cleanup()
-    {
-        _state.Dispose();
-        _imperative.Dispose();
         foreach (var b in _epoch.Batches)
         {
             b.Inputs.Dispose();
