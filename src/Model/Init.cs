@@ -24,12 +24,11 @@ public abstract record Init
     {
         var names = spec.ParamNames();
         var tensors = new List<Tensor>();
-        for (var i = 0; i < spec.LayerCount; i++)
+        foreach (var layer in spec.Layers)
         {
-            var (fanIn, fanOut) = spec.LayerShape(i);
-            var bound = 1.0 / Math.Sqrt(fanIn);
-            var w = rng.Uniform([fanOut, fanIn], -bound, bound);
-            var b = w.Rng.Uniform([fanOut], -bound, bound);
+            var bound = 1.0 / Math.Sqrt(layer.In);
+            var w = rng.Uniform(layer.WeightShape, -bound, bound);
+            var b = w.Rng.Uniform(layer.BiasShape, -bound, bound);
             tensors.Add(w.Value);
             tensors.Add(b.Value);
             rng = b.Rng;

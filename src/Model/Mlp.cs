@@ -13,14 +13,12 @@ public static class Mlp
     public static Tensor Forward(MlpSpec spec, Params p, Tensor x)
     {
         var h = x;
-        for (var i = 0; i < spec.LayerCount; i++)
+        foreach (var layer in spec.Layers)
         {
-            var name = spec.LayerName(i);
-            var next = Linear(h, p[$"{name}.weight"], p[$"{name}.bias"]);
-            var activation = i < spec.LayerCount - 1 ? spec.HiddenActivation : spec.Head;
+            var next = Linear(h, p.Weight(layer), p.Bias(layer));
             // Identity.Apply returns an alias (so that it never hands back its input); next is this function's own
             // fresh tensor, so it can be used as it is: one native op and one tensor less per layer, same numbers.
-            h = activation is Activation.Identity ? next : activation.Apply(next);
+            h = layer.Activation is Activation.Identity ? next : layer.Activation.Apply(next);
         }
         return spec.SqueezeOutput ? h.squeeze(-1) : h;
     }

@@ -43,18 +43,28 @@ public sealed record MlpSpec
     /// <summary>Number of Linear layers (hidden layers + 1).</summary>
     public int LayerCount => Hidden.Length + 1;
 
-    /// <summary>(in, out) sizes of layer <paramref name="i"/> (0-based).</summary>
-    public (int In, int Out) LayerShape(int i)
+    /// <summary>
+    /// The Linear layers from the input side: index, module name, (in, out) sizes and the activation after each
+    /// (<see cref="HiddenActivation"/>, or <see cref="Head"/> after the last). Forward passes, the init, ensembles and
+    /// checkpoints all walk the network through this list.
+    /// </summary>
+    public ImmutableArray<LayerSpec> Layers
     {
-        var sizes = Sizes();
-        return (sizes[i], sizes[i + 1]);
+        get
+        {
+            var sizes = Sizes();
+            var layers = ImmutableArray.CreateBuilder<LayerSpec>(LayerCount);
+            for (var i = 0; i < LayerCount; i++)
+                layers.Add(new LayerSpec(i, LayerName(i), sizes[i], sizes[i + 1], i < LayerCount - 1 ? HiddenActivation : Head));
+            return layers.MoveToImmutable();
+        }
     }
 
     /// <summary>All layer boundaries: Inputs, Hidden…, Outputs.</summary>
     public ImmutableArray<int> Sizes() => [Inputs, .. Hidden, Outputs];
 
-    /// <summary>State-dict module name of layer <paramref name="i"/> (0-based).</summary>
-    public string LayerName(int i) => LayerNames.IsDefaultOrEmpty ? $"l{i + 1}" : LayerNames[i];
+    // The module name of layer i: the explicit LayerNames, or l1, l2, … (what an unnamed spec means).
+    private string LayerName(int i) => LayerNames.IsDefaultOrEmpty ? $"l{i + 1}" : LayerNames[i];
 
     /// <summary>The same spec with layers named as in <c>nn.Sequential(Linear, act, Linear, …)</c>: 0, 2, 4, …</summary>
     public MlpSpec WithSequentialNames() => this with { LayerNames = [.. Enumerable.Range(0, LayerCount).Select(i => (2 * i).ToString())] };
@@ -79,8 +89,7 @@ public sealed record MlpSpec
     }
 
     /// <summary>The state-dict names of the parameters in PyTorch's order: each layer's weight, then its bias.</summary>
-    public ImmutableArray<string> ParamNames() =>
-        [.. Enumerable.Range(0, LayerCount).SelectMany(i => new[] { $"{LayerName(i)}.weight", $"{LayerName(i)}.bias" })];
+    public ImmutableArray<string> ParamNames() => [.. Layers.SelectMany(l => l.ParamShapes).Select(p => p.Name)];
 
     /// <summary>A one-line description, e.g. <c>2-2-1 relu/identity</c>.</summary>
     public override string ToString() => $"{string.Join("-", Sizes())} {HiddenActivation.Name}/{Head.Name}";

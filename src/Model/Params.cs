@@ -52,6 +52,12 @@ public sealed class Params : IDisposable
         }
     }
 
+    /// <summary>The weight of <paramref name="layer"/> (its <see cref="LayerSpec.WeightName"/>); throws <see cref="KeyNotFoundException"/> if absent.</summary>
+    public Tensor Weight(LayerSpec layer) => this[layer.WeightName];
+
+    /// <summary>The bias of <paramref name="layer"/> (its <see cref="LayerSpec.BiasName"/>); throws <see cref="KeyNotFoundException"/> if absent.</summary>
+    public Tensor Bias(LayerSpec layer) => this[layer.BiasName];
+
     /// <summary>(name, tensor) pairs in order.</summary>
     public IEnumerable<(string Name, Tensor Value)> Items => Names.Zip(Values);
 

@@ -21,7 +21,7 @@ public static class SpecJson
             ["activation"] = spec.HiddenActivation.Name,
             ["head"] = spec.Head.Name,
             ["squeeze"] = spec.SqueezeOutput,
-            ["layers"] = new JsonArray([.. Enumerable.Range(0, spec.LayerCount).Select(i => (JsonNode)spec.LayerName(i))]),
+            ["layers"] = new JsonArray([.. spec.Layers.Select(l => (JsonNode)l.Name)]),
         };
         if (spec.HiddenActivation is Activation.Elu e) o["elu_alpha"] = e.Alpha;
         if (spec.Head is Activation.Elu h2) o["head_elu_alpha"] = h2.Alpha;

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using Functional.Model;
 using Functional.Training;
+using Functional.Formats;
 using Functional.Training.Checkpoints;
 
 namespace Functional.Shell;

@@ -1,3 +1,4 @@
+using Functional.Formats;
 using Functional.Training.Data;
 using Functional.Training.Exercises;
 

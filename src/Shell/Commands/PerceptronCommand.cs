@@ -36,8 +36,7 @@ internal static class PerceptronCommand
         using var setup = Perceptron.Prepare(o);
         using var walk = Perceptron.Walk(setup);
         var p = setup.Initial.Params;
-        var w = $"{Perceptron.LayerName}.weight";
-        var b = $"{Perceptron.LayerName}.bias";
+        var (w, b) = (setup.Trainer.Spec.Layers[0].WeightName, setup.Trainer.Spec.Layers[0].BiasName);
         void Section(string title)
         {
             if (quiet) return;

@@ -15,7 +15,7 @@ internal static class XorCommand
         var defaults = new XorOptions();
         var common = new CommonOptions("xor", defaults.Seed, defaults.Epochs, defaults.Lr);
         var activation = new Option<string>("--activation", "-a") { Description = $"Hidden activation: {string.Join("|", XorOptions.Activations)}", DefaultValueFactory = _ => defaults.Activation };
-        var init = new Option<string>("--init") { Description = "Init: default (nn.Linear's) | uniform (U(-1,1) for every parameter)", DefaultValueFactory = _ => defaults.Init };
+        var init = new Option<string>("--init") { Description = "Init: default (PyTorch's Linear init) | uniform (U(-1,1) for every parameter)", DefaultValueFactory = _ => defaults.Init };
         var center = new Option<bool>("--center") { Description = "Map inputs and targets from {0,1} to {-1,1}" };
         var hidden = new Option<int>("--hidden") { Description = "Hidden width", DefaultValueFactory = _ => defaults.Hidden };
         var inputs = new Option<int>("--inputs") { Description = "Input bits; the target is their parity (2 = XOR). Each sample draws N randint(0,1) bits, then N input noises, then the target noise", DefaultValueFactory = _ => defaults.Inputs };

@@ -7,6 +7,7 @@ using System.Text.Json;
 using Functional.Shell.Rendering;
 using Functional.Training;
 using Functional.Training.Ensembles;
+using Functional.Training.Analysis;
 using Functional.Training.Exercises;
 using Spectre.Console;
 

@@ -81,12 +81,8 @@ public static class ModelCheckpoint
 
     private static long[] ExpectedShape(MlpSpec spec, string paramName)
     {
-        for (var i = 0; i < spec.LayerCount; i++)
-        {
-            var (fanIn, fanOut) = spec.LayerShape(i);
-            if (paramName == $"{spec.LayerName(i)}.weight") return [fanOut, fanIn];
-            if (paramName == $"{spec.LayerName(i)}.bias") return [fanOut];
-        }
+        foreach (var (name, shape) in spec.Layers.SelectMany(l => l.ParamShapes))
+            if (name == paramName) return shape;
         throw new ArgumentException($"'{paramName}' is not a parameter of {spec}");
     }
 

@@ -58,29 +58,54 @@ public sealed class MemberLayout : IDisposable
     /// <summary>Member <paramref name="k"/>'s params zero-padded to the envelope's shapes (new tensors).</summary>
     public Params Pad(Params member, int k)
     {
-        var spec = Specs[k];
-        return new Params(member.Names, member.Values.Select((t, i) =>
+        var values = new List<Tensor>();
+        foreach (var (own, envelope) in Specs[k].Layers.Zip(Envelope.Layers))
         {
-            var (fanIn, fanOut) = Envelope.LayerShape(i / 2);
-            var padded = zeros(i % 2 == 0 ? [fanOut, fanIn] : [fanOut], dtype: t.dtype);
-            var (memberIn, memberOut) = spec.LayerShape(i / 2);
-            using var slice = i % 2 == 0 ? padded.narrow(0, 0, memberOut).narrow(1, 0, memberIn) : padded.narrow(0, 0, memberOut);
-            slice.copy_(t);
-            return padded;
-        }));
+            values.Add(PadTo(member.Weight(own), envelope.WeightShape));
+            values.Add(PadTo(member.Bias(own), envelope.BiasShape));
+        }
+        return new Params(Specs[k].ParamNames(), values);
     }
 
     /// <summary>Member <paramref name="k"/>'s own params cut out of stacked envelope params (new tensors).</summary>
     public Params Unpad(Params stacked, int k)
     {
-        var spec = Specs[k];
-        return new Params(stacked.Names, stacked.Values.Select((t, i) =>
+        var values = new List<Tensor>();
+        foreach (var (own, envelope) in Specs[k].Layers.Zip(Envelope.Layers))
         {
-            var (memberIn, memberOut) = spec.LayerShape(i / 2);
-            using var row = t[k];
-            using var cut = i % 2 == 0 ? row.narrow(0, 0, memberOut).narrow(1, 0, memberIn) : row.narrow(0, 0, memberOut);
-            return cut.clone();
-        }));
+            values.Add(CutOut(stacked.Weight(envelope), k, own.WeightShape));
+            values.Add(CutOut(stacked.Bias(envelope), k, own.BiasShape));
+        }
+        return new Params(Envelope.ParamNames(), values);
+    }
+
+    // A zero tensor of `shape` whose leading corner holds t (t's shape fits inside `shape` dimension by dimension).
+    private static Tensor PadTo(Tensor t, long[] shape)
+    {
+        var padded = zeros(shape, dtype: t.dtype);
+        using var corner = Corner(padded, t.shape);
+        corner.copy_(t);
+        return padded;
+    }
+
+    // Member k's slice of a stacked tensor, cut to the member's own shape and copied.
+    private static Tensor CutOut(Tensor stacked, int k, long[] shape)
+    {
+        using var row = stacked[k];
+        using var corner = Corner(row, shape);
+        return corner.clone();
+    }
+
+    // The view t[:shape[0], :shape[1], …].
+    private static Tensor Corner(Tensor t, long[] shape)
+    {
+        var view = t.alias();
+        for (var d = 0; d < shape.Length; d++)
+        {
+            using var wider = view;
+            view = wider.narrow(d, 0, shape[d]);
+        }
+        return view;
     }
 
     /// <summary>Inputs [.., n] zero-padded to the envelope's input width (an alias when already that wide).</summary>
@@ -94,24 +119,19 @@ public sealed class MemberLayout : IDisposable
     public Tensor Forward(Params stacked, Tensor x)
     {
         var h = x;
-        for (var i = 0; i < Envelope.LayerCount; i++)
+        foreach (var layer in Envelope.Layers)
         {
-            var name = Envelope.LayerName(i);
-            var w = stacked[$"{name}.weight"];
-            var b = stacked[$"{name}.bias"];
             // TorchSharp's Tensor.baddbmm(batch2, mat) treats `this` as batch1 and `mat` as the added input:
             // this is b + h·wᵀ per member (PyTorch's torch.baddbmm(b, h, wᵀ)).
-            var z = h.baddbmm(w.transpose(1, 2), b.unsqueeze(1));
-            if (i == Envelope.LayerCount - 1)
-                h = Envelope.Head.Apply(z);
-            else if (!IsPadded)
-                h = Envelope.HiddenActivation.Apply(z);
+            var z = h.baddbmm(stacked.Weight(layer).transpose(1, 2), stacked.Bias(layer).unsqueeze(1));
+            if (layer.Index == Envelope.LayerCount - 1 || !IsPadded)
+                h = layer.Activation.Apply(z);
             else
             {
                 Tensor? sum = null;
                 foreach (var (activation, masks) in _masks)
                 {
-                    var part = activation.Apply(z).mul(masks[i]);
+                    var part = activation.Apply(z).mul(masks[layer.Index]);
                     sum = sum is null ? part : sum.add(part);
                 }
                 h = sum!;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Functional.Training.Data;
+using Functional.Training.Analysis;
 using Functional.Training.Ensembles;
 
 namespace Functional.Training.Exercises;

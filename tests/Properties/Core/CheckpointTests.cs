@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Functional.Model;
 using Functional.Properties.Support;
 using Functional.Training;
+using Functional.Formats;
 using Functional.Training.Checkpoints;
 using Functional.Training.Optimizers;
 using Xunit;

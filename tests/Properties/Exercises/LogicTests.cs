@@ -1,4 +1,6 @@
+using Functional.Model;
 using Functional.Properties.Support;
+using Functional.Reference;
 using Functional.Training;
 using Functional.Training.Exercises;
 using TorchSharp;
@@ -11,29 +13,20 @@ namespace Functional.Properties.Exercises;
 [Collection(GlobalRng.Name)]
 public sealed class LogicTests
 {
-    /// <summary>The tutorial, imperatively: torch.manual_seed, nn.Linear modules, torch.optim.SGD, one row per step.</summary>
+    /// <summary>
+    /// The tutorial, imperatively: torch.manual_seed, Linear(2, H) → ReLU → Linear(H, 1) (one Linear(2, 1) neuron when
+    /// H is 0), torch.optim.SGD, one row per step.
+    /// </summary>
     private static List<double> ImperativeLosses(LogicOptions o)
     {
         using var scope = NewDisposeScope();
         manual_seed(o.Seed);
-        var layers = o.Hidden == 0 ? [nn.Linear(2, 1)] : new[] { nn.Linear(2, o.Hidden), nn.Linear(o.Hidden, 1) };
-        var optimizer = optim.SGD(layers.SelectMany(l => l.parameters()), o.Lr);
+        var spec = new MlpSpec(2, o.Hidden == 0 ? [] : [o.Hidden], 1, new Activation.Relu(), new Activation.Identity());
+        using var trainer = new TorchTrainer(new TorchMlp(spec), new Loss.Mse(), new TorchOptimizer.Sgd(o.Lr));
         var x = tensor(Logic.Inputs, ScalarType.Float32);
         var y = tensor(Logic.TruthTable(o.Gate), ScalarType.Float32).reshape(4, 1);
-        var losses = new List<double>();
-        for (var epoch = 0; epoch < o.Epochs; epoch++)
-            for (var i = 0; i < 4; i++)
-            {
-                using var stepScope = NewDisposeScope();
-                optimizer.zero_grad();
-                var h = layers[0].forward(x[i]);
-                var output = o.Hidden == 0 ? h : layers[1].forward(nn.functional.relu(h));
-                var loss = nn.functional.mse_loss(output, y[i]);
-                loss.backward();
-                optimizer.step();
-                losses.Add(loss.item<float>());
-            }
-        return losses;
+        var rows = Enumerable.Range(0, 4).Select(i => (x[i], y[i])).ToArray();
+        return [.. trainer.Train(Enumerable.Repeat(rows, o.Epochs).SelectMany(epoch => epoch)).Select(loss => (double)loss)];
     }
 
     private static List<double> FunctionalLosses(LogicOptions o)

@@ -1,6 +1,8 @@
-using Functional.Tests.Shared;
+using Functional.Formats;
 using Functional.Model;
 using Functional.Properties.Support;
+using Functional.Reference;
+using Functional.Tests.Shared;
 using Functional.Training;
 using Functional.Training.Checkpoints;
 using Functional.Training.Data;
@@ -67,33 +69,26 @@ public sealed class MnistTests
     {
         using var scope = NewDisposeScope();
         manual_seed(o.Seed);
-        var sizes = new[] { Mnist.Pixels }.Concat(o.HiddenSizes).Append(Mnist.Classes).ToArray();
-        var layers = Enumerable.Range(0, sizes.Length - 1).Select(i => nn.Linear(sizes[i], sizes[i + 1])).ToList();
-        var optimizer = optim.Adam(layers.SelectMany(l => l.parameters()), o.Lr);
-        Tensor Forward(Tensor x)
-        {
-            for (var l = 0; l < layers.Count; l++)
-                x = l < layers.Count - 1 ? nn.functional.relu(layers[l].forward(x)) : nn.functional.log_softmax(layers[l].forward(x), 1);
-            return x;
-        }
+        // Linear(784, H1) → ReLU → … → Linear(Hn, 10) → log_softmax, NLL, torch.optim.Adam
+        var spec = new MlpSpec(Mnist.Pixels, o.HiddenSizes, Mnist.Classes, new Activation.Relu(), new Activation.LogSoftmax());
+        using var trainer = new TorchTrainer(new TorchMlp(spec), new Loss.Nll(), new TorchOptimizer.Adam(o.Lr));
         var n = o.Limit ?? data.TrainCount;
-        var losses = new List<double>();
-        for (var epoch = 0; epoch < o.Epochs; epoch++)
+        // Lazy: each epoch's randperm is drawn when its first batch is needed, after the previous epoch's steps.
+        IEnumerable<(Tensor, Tensor)> Batches()
         {
-            var perm = randperm(n);
-            for (long s = 0; s < n; s += o.BatchSize)
+            for (var epoch = 0; epoch < o.Epochs; epoch++)
             {
-                using var step = NewDisposeScope();
-                var idx = perm.narrow(0, s, Math.Min(o.BatchSize, n - s));
-                optimizer.zero_grad();
-                var loss = nn.functional.nll_loss(Forward(data.TrainImages.index_select(0, idx)), data.TrainLabels.index_select(0, idx));
-                loss.backward();
-                optimizer.step();
-                losses.Add(loss.item<float>());
+                var perm = randperm(n);
+                for (long s = 0; s < n; s += o.BatchSize)
+                {
+                    var idx = perm.narrow(0, s, Math.Min(o.BatchSize, n - s));
+                    yield return (data.TrainImages.index_select(0, idx), data.TrainLabels.index_select(0, idx));
+                }
             }
         }
+        var losses = trainer.Train(Batches()).Select(loss => (double)loss).ToList();
         using var _ = no_grad();
-        var correct = Forward(data.TestImages).argmax(1).eq(data.TestLabels).sum().item<long>();
+        var correct = trainer.Model.Forward(data.TestImages).argmax(1).eq(data.TestLabels).sum().item<long>();
         return (losses, (double)correct / data.TestCount);
     }
 

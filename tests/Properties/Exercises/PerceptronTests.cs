@@ -1,4 +1,6 @@
+using Functional.Model;
 using Functional.Properties.Support;
+using Functional.Reference;
 using Functional.Training.Exercises;
 using TorchSharp;
 using Xunit;
@@ -17,15 +19,16 @@ public sealed class PerceptronTests
     {
         using var scope = NewDisposeScope();
         manual_seed(seed);
-        var fc = nn.Linear(48, 10);
+        // fc = Linear(48, 10), then sigmoid; MSE; one torch.optim.SGD(lr 0.01) step
+        var spec = new MlpSpec(48, [], 10, new Activation.Identity(), new Activation.Sigmoid()) { LayerNames = ["fc"] };
+        using var trainer = new TorchTrainer(new TorchMlp(spec), new Loss.Mse(), new TorchOptimizer.Sgd(0.01));
+        var fc = trainer.Model.Linears[0];
         var input = randn(1, 48);
         var target = randn(1, 10);
-        var loss = nn.functional.mse_loss(sigmoid(fc.forward(input)), target);
         Assert.Null(fc.bias!.grad);
-        loss.backward();
-        var biasGrad = fc.bias!.grad!.clone();
-        var weightGrad = fc.weight!.grad!.clone();
-        optim.SGD(fc.parameters(), 0.01).step();
+        var loss = trainer.Step(input, target); // backward, then the step; .grad keeps the step's gradient
+        var biasGrad = fc.bias!.grad!;
+        var weightGrad = fc.weight!.grad!;
 
         using var setup = Perceptron.Prepare(new PerceptronOptions(Seed: seed));
         using var walk = Perceptron.Walk(setup);
@@ -35,7 +38,7 @@ public sealed class PerceptronTests
         Assert.True(TensorAssert.MaxRelativeError(weightGrad, walk.Gradient["fc.weight"], 1e-6) < 1e-5);
         Assert.True(TensorAssert.MaxRelativeError(fc.weight!, walk.OptimizerUpdate["fc.weight"]) < 1e-6);
         Assert.True(TensorAssert.MaxRelativeError(fc.bias!, walk.OptimizerUpdate["fc.bias"]) < 1e-6);
-        TensorAssert.Close(loss.item<float>(), walk.Loss, 1e-6);
+        TensorAssert.Close(loss, walk.Loss, 1e-6);
         setup.Initial.Dispose();
     }
 }

@@ -1,4 +1,6 @@
+using Functional.Model;
 using Functional.Properties.Support;
+using Functional.Reference;
 using Functional.Training;
 using Functional.Training.Data;
 using Functional.Training.Exercises;
@@ -22,21 +24,12 @@ public sealed class RegressionTests
         manual_seed(seed);
         var x = linspace(-3, 3, points, dtype: ScalarType.Float32).unsqueeze(1);
         var y = sin(cos(x.pow(2))) + 0.1 * randn(x.size());
-        var model = nn.Sequential(("0", nn.Linear(1, 20)), ("1", nn.ELU()), ("2", nn.Linear(20, 1)));
-        var optimizer = optim.Adam(model.parameters(), lr: 0.01, weight_decay: weightDecay);
-        var lossFn = nn.MSELoss();
-        var losses = new List<double>();
-        for (var epoch = 0; epoch < epochs; epoch++)
-        {
-            using var stepScope = NewDisposeScope();
-            optimizer.zero_grad();
-            var loss = lossFn.forward(model.forward(x), y);
-            loss.backward();
-            optimizer.step();
-            losses.Add(loss.item<float>());
-        }
-        return losses;
+        using var trainer = new TorchTrainer(new TorchMlp(TutorialNet), new Loss.Mse(), new TorchOptimizer.Adam(0.01, weightDecay));
+        return [.. trainer.Train(Enumerable.Repeat((x, y), epochs)).Select(loss => (double)loss)];
     }
+
+    /// <summary>The tutorial's nn.Sequential(Linear(1, 20), ELU(), Linear(20, 1)): layers named 0 and 2.</summary>
+    private static MlpSpec TutorialNet => new MlpSpec(1, [20], 1, new Activation.Elu(), new Activation.Identity()).WithSequentialNames();
 
     private static List<EpochEvent> Epochs(RegressionOptions o)
     {
@@ -76,12 +69,15 @@ public sealed class RegressionTests
         using var scope = NewDisposeScope();
         manual_seed(7);
         var noise = randn(1000, 1);
-        var layer0 = nn.Linear(1, 20);
+        using var model = new TorchMlp(TutorialNet);
         using var setup = Regression.Prepare(new RegressionOptions(Epochs: 1, Seed: 7));
         var expectedY = sin(cos(setup.X.pow(2))) + 0.1 * noise;
         Assert.Equal(TensorAssert.Bytes(expectedY), TensorAssert.Bytes(setup.Y));
-        Assert.Equal(TensorAssert.Bytes(layer0.weight!), TensorAssert.Bytes(setup.Initial.Params["0.weight"]));
-        Assert.Equal(TensorAssert.Bytes(layer0.bias!), TensorAssert.Bytes(setup.Initial.Params["0.bias"]));
+        // Every parameter, under the module's own state-dict name: what load_state_dict would be given.
+        var stateDict = model.StateDict();
+        Assert.Equal(stateDict.Keys.Order(), setup.Initial.Params.Names.Order());
+        foreach (var (name, value) in setup.Initial.Params.Items)
+            Assert.Equal(TensorAssert.Bytes(stateDict[name]), TensorAssert.Bytes(value));
         Assert.Equal(new long[] { 1000, 1 }, setup.X.shape);
         setup.Initial.Dispose();
     }

@@ -3,7 +3,9 @@ using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Functional.Model;
 using Functional.Properties.Support;
+using Functional.Reference;
 using Functional.Training;
+using Functional.Training.Analysis;
 using Functional.Training.Data;
 using Functional.Training.Ensembles;
 using Functional.Training.Exercises;
@@ -186,20 +188,13 @@ public sealed class XorOracleTests
                 y = y.add(rand(Xor.BatchSize).mul(0.1));
                 batches.Add((x, y));
             }
-            var l1 = nn.Linear(2, 2);
-            var l2 = nn.Linear(2, 1);
-            var optimizer = optim.SGD(l1.parameters().Concat(l2.parameters()), o.Lr);
-            foreach (var (x, y) in batches.Take(Xor.TrainBatches))
+            // Linear(2, 2) → sigmoid or tanh → Linear(2, 1) → squeeze, MSE, torch.optim.SGD
+            var spec = new MlpSpec(2, [2], 1, activation == "sigmoid" ? new Activation.Sigmoid() : new Activation.Tanh(), new Activation.Identity())
             {
-                using var step = NewDisposeScope();
-                optimizer.zero_grad();
-                var h = l1.forward(x);
-                h = activation == "sigmoid" ? h.sigmoid() : h.tanh();
-                var loss = nn.functional.mse_loss(l2.forward(h).squeeze(), y);
-                loss.backward();
-                optimizer.step();
-                expected.Add(loss.item<float>());
-            }
+                SqueezeOutput = true,
+            };
+            using var trainer = new TorchTrainer(new TorchMlp(spec), new Loss.Mse(), new TorchOptimizer.Sgd(o.Lr));
+            expected.AddRange(trainer.Train(batches.Take(Xor.TrainBatches)).Select(loss => (double)loss));
         }
         using var setup = Xor.Prepare(o);
         var actual = Loop.Run(setup.Trainer, setup.Initial, setup.Plan).Select(e => { if (e is Finished f) f.State.Dispose(); return e; })

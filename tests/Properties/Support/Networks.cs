@@ -35,14 +35,12 @@ public static class Networks
         using var _ = no_grad();
         var distance = double.PositiveInfinity;
         var h = x;
-        for (var i = 0; i < spec.LayerCount; i++)
+        foreach (var layer in spec.Layers)
         {
-            var name = spec.LayerName(i);
-            var z = Mlp.Linear(h, p[$"{name}.weight"], p[$"{name}.bias"]);
-            var activation = i < spec.LayerCount - 1 ? spec.HiddenActivation : spec.Head;
-            if (HasKink(activation))
+            var z = Mlp.Linear(h, p.Weight(layer), p.Bias(layer));
+            if (HasKink(layer.Activation))
                 distance = Math.Min(distance, z.abs().min().ToDouble());
-            h = activation.Apply(z);
+            h = layer.Activation.Apply(z);
         }
         return distance;
     }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using Functional.Formats;
 using Functional.Snapshots.Shell;
+using Functional.Training.Checkpoints;
 
 namespace Functional.Snapshots.Exercises;
 
@@ -59,10 +61,10 @@ internal static class SnapshotRun
 
     private static IEnumerable<string> RenderParams(string checkpoint)
     {
-        var file = Functional.Training.Checkpoints.SafeTensors.Deserialize(File.ReadAllBytes(checkpoint), checkpoint);
+        var file = SafeTensors.Deserialize(File.ReadAllBytes(checkpoint), checkpoint);
         foreach (var t in file.Tensors.OrderBy(t => t.Name, StringComparer.Ordinal))
         {
-            using var tensor = Functional.Training.Checkpoints.SafeTensors.ToTensor(t);
+            using var tensor = SafeTensors.ToTensor(t);
             using var d = tensor.to(TorchSharp.torch.ScalarType.Float64);
             var values = d.data<double>().ToArray();
             yield return $"param {t.Name} [{string.Join(", ", t.Shape)}] sum={Num(values.Sum())} abs_sum={Num(values.Sum(Math.Abs))}";

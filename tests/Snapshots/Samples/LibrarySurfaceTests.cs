@@ -1,4 +1,5 @@
 using Functional.Model;
+using Functional.Formats;
 using Functional.Training.Checkpoints;
 using Xunit;
 using static TorchSharp.torch;

@@ -2,6 +2,7 @@ using Functional.Tests.Shared;
 using System.IO.Compression;
 using Functional.Model;
 using Functional.Shell;
+using Functional.Formats;
 using Functional.Training.Checkpoints;
 using Functional.Training.Data;
 using Functional.Training.Exercises;

@@ -1,9 +1,9 @@
 using System.IO.Compression;
 using System.Text.RegularExpressions;
-using Functional.Training.Data;
+using Functional.Formats;
 using Xunit;
 
-namespace Functional.Properties;
+namespace Functional.Properties.Formats;
 
 public class IdxTests
 {

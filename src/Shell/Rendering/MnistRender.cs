@@ -4,7 +4,7 @@ using Functional.Training.Exercises;
 using SkiaSharp;
 using Spectre.Console;
 
-namespace Functional.Shell.Commands;
+namespace Functional.Shell.Rendering;
 
 /// <summary>What the MNIST command shows: text-art digits, the confusion table, and the PNGs (drawn with SkiaSharp).</summary>
 internal static class MnistRender

@@ -3,11 +3,12 @@ using System.Collections.Immutable;
 using System.Text;
 using FsCheck;
 using FsCheck.Xunit;
+using Functional.Formats;
 using Functional.Training.Checkpoints;
 using TorchSharp;
 using Xunit;
 
-namespace Functional.Properties;
+namespace Functional.Properties.Formats;
 
 public class SafeTensorsTests
 {

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Compression;
 
-namespace Functional.Training.Data;
+namespace Functional.Formats;
 
 /// <summary>
 /// A set of greyscale images read from an IDX3 file (magic 0x00000803): <see cref="Count"/> images of

@@ -1,4 +1,4 @@
-namespace Functional.Training.Ensembles;
+namespace Functional.Training.Analysis;
 
 /// <summary>Reading a training run's loss curve: divergence and the ends of plateaus.</summary>
 public static class Curves
