@@ -165,6 +165,18 @@ internal static class MnistRender
         return (gray, bitmap.Width, bitmap.Height);
     }
 
+    /// <summary>One line saying what <see cref="DigitPreprocessing.Prepare"/> did, e.g. "preprocessed: inverted, ink box 140x180 → 16x20, centred by mass".</summary>
+    public static string DescribePreprocessing(PreparedDigit d)
+    {
+        var steps = new List<string>();
+        if (d.Inverted) steps.Add("inverted");
+        if (d.Background > 0.02f || d.Ink < 0.98f) steps.Add(string.Format(Inv, "levels {0:F2}..{1:F2} stretched to 0..1", d.Background, d.Ink));
+        if (d.Thickened is { } t) steps.Add(string.Format(Inv, "thin strokes thickened ({0:0.0##} → {1:0.0} px)", d.StrokeWidth, t));
+        steps.Add($"ink box {d.InkWidth}x{d.InkHeight} → {d.BoxWidth}x{d.BoxHeight}");
+        steps.Add(d.Clamped ? "centred by mass as far as the 28x28 field allows" : "centred by mass");
+        return "preprocessed: " + string.Join(", ", steps);
+    }
+
     private static void Save(string path, int width, int height, Action<SKCanvas> draw)
     {
         using var surface = SKSurface.Create(new SKImageInfo(width, height)) ?? throw new InvalidOperationException("SkiaSharp could not create a surface");

@@ -138,7 +138,8 @@ public sealed class MnistCliTests : IDisposable
         (code, stdout, stderr) = await Run("mnist", "predict", png, "--model", Path.Combine(outDir, "mnist.safetensors"));
         Assert.True(code == 0, stderr);
         Assert.Contains("prediction ", stdout);
-        Assert.Contains("fitted to 28x28", stdout);
+        Assert.Contains("five.png: 56x56, as the network sees it:", stdout);
+        Assert.Contains("preprocessed: inverted, ink box 56x6 → 20x2, centred by mass", stdout);
     }
 
     [Fact]
