@@ -48,8 +48,8 @@ internal static class MnistCommand
     {
         var image = new Argument<string>("IMAGE")
         {
-            Description = "A digit image (PNG, JPEG, BMP, GIF, WebP), dark on light or light on dark; "
-                          + "prepared as MNIST's digits were: ink cropped, hairlines thickened, scaled into 20x20 keeping its shape, centred by mass in 28x28",
+            Description = $"A digit image (PNG, JPEG, BMP, GIF, WebP; at most {MnistRender.MaxImagePixels / 1_000_000} megapixels), "
+                          + "dark on light or light on dark; prepared as MNIST's digits were: ink cropped, hairlines thickened, scaled into 20x20 keeping its shape, centred by mass in 28x28",
         };
         var model = new Option<string>("--model", "-m") { Description = $"Checkpoint written by mnist --out (the {CheckpointName} there)", Required = true };
         var command = new Command("predict", "Classify your own digit image with a trained checkpoint");
@@ -166,8 +166,7 @@ internal static class MnistCommand
         var (gray, width, height) = MnistRender.ReadGray(imagePath);
         var model = MnistFiles.LoadModel(modelPath);
         using var p = model.Params;
-        if (model.Spec.Inputs != Mnist.Pixels || model.Spec.Outputs != Mnist.Classes || model.Spec.Head is not Functional.Model.Activation.LogSoftmax)
-            throw new InvalidDataException($"{modelPath}: holds a {model.Spec} network, not an MNIST classifier ({Mnist.Pixels} inputs, {Mnist.Classes} log-softmax outputs)");
+        Mnist.RequireClassifier(model.Spec, p, modelPath);
         PreparedDigit digit;
         try { digit = DigitPreprocessing.Prepare(gray, width, height); }
         catch (ArgumentException e) { throw new InvalidDataException($"{imagePath}: {e.Message}"); }

@@ -186,6 +186,24 @@ public static class Mnist
         return [.. labels.Select((l, i) => new Prediction((int)l, flat.AsSpan(i * k, k).ToArray()))];
     }
 
+    /// <summary>
+    /// Throws <see cref="InvalidDataException"/> (its message starting with <paramref name="name"/>) unless
+    /// <paramref name="spec"/> is an MNIST classifier (784 inputs, 10 log-softmax outputs) and every parameter is finite.
+    /// </summary>
+    public static void RequireClassifier(MlpSpec spec, Params p, string name)
+    {
+        if (spec.Inputs != Pixels || spec.Outputs != Classes || spec.Head is not Activation.LogSoftmax)
+            throw new InvalidDataException($"{name}: holds a {spec} network, not an MNIST classifier ({Pixels} inputs, {Classes} log-softmax outputs)");
+        foreach (var (pname, value) in p.Items)
+        {
+            using var scope = NewDisposeScope();
+            long nan = value.isnan().sum().item<long>(), inf = value.isinf().sum().item<long>();
+            if (nan + inf > 0)
+                throw new InvalidDataException($"{name}: parameter '{pname}' holds {nan} NaN and {inf} infinite values of {value.numel()}; "
+                                               + "a model that is not finite cannot predict (was it saved from a diverged run?)");
+        }
+    }
+
     /// <summary>The confusion matrix: entry [t, p] counts images of true class t predicted as p.</summary>
     public static int[,] Confusion(IReadOnlyList<int> truth, IReadOnlyList<int> predicted, int classes = Classes)
     {
