@@ -46,7 +46,11 @@ internal static class MnistCommand
 
     private static Command PredictCommand(TextWriter stdout)
     {
-        var image = new Argument<string>("IMAGE") { Description = "A digit image (PNG, JPEG, …); 28x28 is used as is, other sizes are fitted as MNIST digits were" };
+        var image = new Argument<string>("IMAGE")
+        {
+            Description = $"A digit image (PNG, JPEG, BMP, GIF, WebP; at most {MnistRender.MaxImagePixels / 1_000_000} megapixels), "
+                          + "dark on light or light on dark; prepared as MNIST's digits were: ink cropped, hairlines thickened, scaled into 20x20 keeping its shape, centred by mass in 28x28",
+        };
         var model = new Option<string>("--model", "-m") { Description = $"Checkpoint written by mnist --out (the {CheckpointName} there)", Required = true };
         var command = new Command("predict", "Classify your own digit image with a trained checkpoint");
         command.Arguments.Add(image);
@@ -162,13 +166,15 @@ internal static class MnistCommand
         var (gray, width, height) = MnistRender.ReadGray(imagePath);
         var model = MnistFiles.LoadModel(modelPath);
         using var p = model.Params;
-        if (model.Spec.Inputs != Mnist.Pixels || model.Spec.Outputs != Mnist.Classes || model.Spec.Head is not Functional.Model.Activation.LogSoftmax)
-            throw new InvalidDataException($"{modelPath}: holds a {model.Spec} network, not an MNIST classifier ({Mnist.Pixels} inputs, {Mnist.Classes} log-softmax outputs)");
+        Mnist.RequireClassifier(model.Spec, p, modelPath);
+        PreparedDigit digit;
+        try { digit = DigitPreprocessing.Prepare(gray, width, height); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{imagePath}: {e.Message}"); }
         using var scope = NewDisposeScope();
-        var x = Mnist.ImageToInput(gray, width, height);
-        var prediction = Mnist.Predict(model.Spec, p, x)[0];
-        stdout.WriteLine($"{imagePath}: {width}x{height}{(width == Mnist.Side && height == Mnist.Side ? "" : " (fitted to 28x28 as MNIST digits are)")}, as the network sees it:");
-        foreach (var line in MnistRender.TextArt(x.data<float>().ToArray())) stdout.WriteLine(line);
+        var prediction = Mnist.Predict(model.Spec, p, tensor(digit.Pixels, [1, Mnist.Pixels]))[0];
+        stdout.WriteLine($"{imagePath}: {width}x{height}, as the network sees it:");
+        foreach (var line in MnistRender.TextArt(digit.Pixels)) stdout.WriteLine(line);
+        stdout.WriteLine(MnistRender.DescribePreprocessing(digit));
         stdout.WriteLine(MnistRender.Describe(prediction));
         return ExitCodes.Ok;
     }

@@ -38,10 +38,10 @@ internal static class MnistFiles
         throw new UsageException($"{what} {dir}: {name} (or {name}.gz) not found; expected the four standard MNIST files {string.Join(", ", Mnist.FileNames)}");
     }
 
-    /// <summary>Reads a checkpoint file; a missing file is a <see cref="UsageException"/>, bad content an <see cref="InvalidDataException"/>.</summary>
-    public static LoadedModel LoadModel(string path)
-    {
-        if (!File.Exists(path)) throw new UsageException($"--model {path}: file not found");
-        return ModelCheckpoint.Deserialize(File.ReadAllBytes(path), path);
-    }
+    /// <summary>
+    /// Reads a checkpoint file; a missing file, or one that is not a regular file, is a <see cref="UsageException"/>,
+    /// bad content an <see cref="InvalidDataException"/>.
+    /// </summary>
+    public static LoadedModel LoadModel(string path) =>
+        ModelCheckpoint.Deserialize(InputFile.ReadAll(path, Array.MaxLength, "--model"), path);
 }

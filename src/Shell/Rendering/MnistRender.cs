@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using Functional.Training.Exercises;
 using SkiaSharp;
@@ -148,21 +149,64 @@ internal static class MnistRender
         });
     }
 
-    /// <summary>Decodes an image file to greyscale in [0, 1] (transparent parts composited over white), row-major.</summary>
+    /// <summary>Most pixels (width x height) an image may have; read from the file's header before anything is decoded.</summary>
+    public const long MaxImagePixels = 50_000_000;
+
+    /// <summary>
+    /// Decodes an image file to greyscale in [0, 1] (transparent parts composited over white), row-major. Refused in one
+    /// line: a path that is not a regular file, a file that is not an image, more than <see cref="MaxImagePixels"/>, and a
+    /// truncated or corrupt image (every pixel must decode, and a PNG must end with its IEND chunk).
+    /// </summary>
     public static (float[] Gray, int Width, int Height) ReadGray(string path)
     {
-        if (!File.Exists(path)) throw new UsageException($"{path}: file not found");
-        using var bitmap = SKBitmap.Decode(path) ?? throw new InvalidDataException($"{path}: not an image this program can decode (PNG, JPEG, BMP, GIF, WebP)");
-        var gray = new float[bitmap.Width * bitmap.Height];
-        for (var y = 0; y < bitmap.Height; y++)
-            for (var x = 0; x < bitmap.Width; x++)
-            {
-                var c = bitmap.GetPixel(x, y);
-                var a = c.Alpha / 255.0;
-                var lum = (0.299 * c.Red + 0.587 * c.Green + 0.114 * c.Blue) / 255.0;
-                gray[y * bitmap.Width + x] = (float)(a * lum + (1 - a));
-            }
-        return (gray, bitmap.Width, bitmap.Height);
+        var length = InputFile.RequireRegular(path);
+        using var codec = SKCodec.Create(path)
+            ?? throw new InvalidDataException($"{path}: not an image this program can decode (PNG, JPEG, BMP, GIF, WebP)");
+        var (width, height) = (codec.Info.Width, codec.Info.Height);
+        if ((long)width * height > MaxImagePixels)
+            throw new InvalidDataException($"{path}: {width}x{height} pixels, more than the {MaxImagePixels / 1_000_000} megapixels this program decodes");
+        if (codec.EncodedFormat == SKEncodedImageFormat.Png && !EndsWithIend(path, length))
+            throw new InvalidDataException($"{path}: truncated or corrupt PNG (it does not end with its IEND chunk)");
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var rgba = new byte[info.BytesSize64];
+        var pin = GCHandle.Alloc(rgba, GCHandleType.Pinned);
+        SKCodecResult decoded;
+        try { decoded = codec.GetPixels(info, pin.AddrOfPinnedObject()); }
+        finally { pin.Free(); }
+        if (decoded != SKCodecResult.Success)
+            throw new InvalidDataException($"{path}: truncated or corrupt {codec.EncodedFormat.ToString().ToUpperInvariant()} image ("
+                                           + (decoded == SKCodecResult.IncompleteInput ? "its data ends early)" : $"decoding failed: {decoded})"));
+        var gray = new float[width * height];
+        for (var i = 0; i < gray.Length; i++)
+        {
+            double a = rgba[4 * i + 3] / 255.0, lum = (0.299 * rgba[4 * i] + 0.587 * rgba[4 * i + 1] + 0.114 * rgba[4 * i + 2]) / 255.0;
+            gray[i] = (float)(a * lum + (1 - a));
+        }
+        return (gray, width, height);
+    }
+
+    // A complete PNG's last 12 bytes are its IEND chunk: length 0, "IEND", CRC ae 42 60 82.
+    private static bool EndsWithIend(string path, long length)
+    {
+        ReadOnlySpan<byte> iend = [0, 0, 0, 0, (byte)'I', (byte)'E', (byte)'N', (byte)'D', 0xAE, 0x42, 0x60, 0x82];
+        if (length < iend.Length) return false;
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        stream.Seek(-iend.Length, SeekOrigin.End);
+        var tail = new byte[iend.Length];
+        stream.ReadExactly(tail);
+        return iend.SequenceEqual(tail);
+    }
+
+    /// <summary>One line saying what <see cref="DigitPreprocessing.Prepare"/> did, e.g. "preprocessed: inverted, ink box 140x180 → 16x20, centred by mass".</summary>
+    public static string DescribePreprocessing(PreparedDigit d)
+    {
+        var steps = new List<string>();
+        if (d.Inverted) steps.Add("inverted");
+        if (d.Background > 0.02f || d.Ink < 0.98f) steps.Add(string.Format(Inv, "levels {0:F2}..{1:F2} stretched to 0..1", d.Background, d.Ink));
+        if (d.Thickened is { } t) steps.Add(string.Format(Inv, "thin strokes thickened ({0:0.0##} → {1:0.0} px)", d.StrokeWidth, t));
+        steps.Add($"ink box {d.InkWidth}x{d.InkHeight} → {d.BoxWidth}x{d.BoxHeight}");
+        steps.Add(d.Clamped ? "centred by mass as far as the 28x28 field allows" : "centred by mass");
+        return "preprocessed: " + string.Join(", ", steps);
     }
 
     private static void Save(string path, int width, int height, Action<SKCanvas> draw)

@@ -186,6 +186,24 @@ public static class Mnist
         return [.. labels.Select((l, i) => new Prediction((int)l, flat.AsSpan(i * k, k).ToArray()))];
     }
 
+    /// <summary>
+    /// Throws <see cref="InvalidDataException"/> (its message starting with <paramref name="name"/>) unless
+    /// <paramref name="spec"/> is an MNIST classifier (784 inputs, 10 log-softmax outputs) and every parameter is finite.
+    /// </summary>
+    public static void RequireClassifier(MlpSpec spec, Params p, string name)
+    {
+        if (spec.Inputs != Pixels || spec.Outputs != Classes || spec.Head is not Activation.LogSoftmax)
+            throw new InvalidDataException($"{name}: holds a {spec} network, not an MNIST classifier ({Pixels} inputs, {Classes} log-softmax outputs)");
+        foreach (var (pname, value) in p.Items)
+        {
+            using var scope = NewDisposeScope();
+            long nan = value.isnan().sum().item<long>(), inf = value.isinf().sum().item<long>();
+            if (nan + inf > 0)
+                throw new InvalidDataException($"{name}: parameter '{pname}' holds {nan} NaN and {inf} infinite values of {value.numel()}; "
+                                               + "a model that is not finite cannot predict (was it saved from a diverged run?)");
+        }
+    }
+
     /// <summary>The confusion matrix: entry [t, p] counts images of true class t predicted as p.</summary>
     public static int[,] Confusion(IReadOnlyList<int> truth, IReadOnlyList<int> predicted, int classes = Classes)
     {
@@ -193,90 +211,5 @@ public static class Mnist
         var m = new int[classes, classes];
         for (var i = 0; i < truth.Count; i++) m[truth[i], predicted[i]]++;
         return m;
-    }
-
-    /// <summary>
-    /// A user's greyscale image (row-major, <paramref name="width"/> x <paramref name="height"/>, 0 = black, 1 = white) as
-    /// the network's input [1, 784]. MNIST digits are white ink on black, so an image whose border is mostly light
-    /// (mean border brightness above one half) is inverted first. A 28x28 image is then used as it is; any other size
-    /// is treated as MNIST's own digits were made: the ink's bounding box, padded to a square, is area-resized to
-    /// 20x20 and centred in a 28x28 black field. Values end in [0, 1].
-    /// </summary>
-    public static Tensor ImageToInput(float[] gray, int width, int height)
-    {
-        if (width <= 0 || height <= 0 || gray.Length != (long)width * height)
-            throw new ArgumentException($"expected {width}x{height} pixels, got {gray.Length}");
-        var invert = BorderMean(gray, width, height) > 0.5;
-        var ink = gray.Select(v => Math.Clamp(invert ? 1 - v : v, 0f, 1f)).ToArray();
-        var values = width == Side && height == Side ? ink : FitDigit(ink, width, height);
-        return tensor(values, [1, Pixels], ScalarType.Float32);
-    }
-
-    /// <summary>Mean brightness of the outermost ring of pixels.</summary>
-    public static double BorderMean(float[] gray, int width, int height)
-    {
-        double sum = 0;
-        var count = 0;
-        for (var r = 0; r < height; r++)
-            for (var c = 0; c < width; c++)
-                if (r == 0 || c == 0 || r == height - 1 || c == width - 1)
-                {
-                    sum += gray[r * width + c];
-                    count++;
-                }
-        return sum / count;
-    }
-
-    /// <summary>
-    /// Resamples a <paramref name="width"/> x <paramref name="height"/> image to <paramref name="size"/> x <paramref name="size"/>
-    /// by area averaging (each target pixel is the mean of the source area it covers, fractional pixels weighted).
-    /// </summary>
-    public static float[] ResizeArea(float[] src, int width, int height, int size)
-    {
-        var dst = new float[size * size];
-        double sx = (double)width / size, sy = (double)height / size;
-        for (var ty = 0; ty < size; ty++)
-            for (var tx = 0; tx < size; tx++)
-            {
-                double y0 = ty * sy, y1 = (ty + 1) * sy, x0 = tx * sx, x1 = (tx + 1) * sx, sum = 0, area = 0;
-                for (var y = (int)Math.Floor(y0); y < Math.Min(height, (int)Math.Ceiling(y1)); y++)
-                {
-                    var wy = Math.Min(y + 1, y1) - Math.Max(y, y0);
-                    for (var x = (int)Math.Floor(x0); x < Math.Min(width, (int)Math.Ceiling(x1)); x++)
-                    {
-                        var w = wy * (Math.Min(x + 1, x1) - Math.Max(x, x0));
-                        sum += w * src[y * width + x];
-                        area += w;
-                    }
-                }
-                dst[ty * size + tx] = area > 0 ? (float)(sum / area) : 0f;
-            }
-        return dst;
-    }
-
-    // MNIST's own preparation: the digit's bounding box scaled to fit 20x20, centred in 28x28.
-    private static float[] FitDigit(float[] ink, int width, int height)
-    {
-        int top = height, bottom = -1, left = width, right = -1;
-        for (var r = 0; r < height; r++)
-            for (var c = 0; c < width; c++)
-                if (ink[r * width + c] > 0.1f)
-                {
-                    top = Math.Min(top, r); bottom = Math.Max(bottom, r);
-                    left = Math.Min(left, c); right = Math.Max(right, c);
-                }
-        if (bottom < 0) return ResizeArea(ink, width, height, Side); // no ink: nothing to centre
-        var side = Math.Max(bottom - top + 1, right - left + 1);
-        var square = new float[side * side];
-        int offR = (side - (bottom - top + 1)) / 2, offC = (side - (right - left + 1)) / 2;
-        for (var r = top; r <= bottom; r++)
-            for (var c = left; c <= right; c++)
-                square[(r - top + offR) * side + (c - left + offC)] = ink[r * width + c];
-        var box = ResizeArea(square, side, side, 20);
-        var result = new float[Pixels];
-        for (var r = 0; r < 20; r++)
-            for (var c = 0; c < 20; c++)
-                result[(r + 4) * Side + c + 4] = box[r * 20 + c];
-        return result;
     }
 }

@@ -147,38 +147,4 @@ public sealed class MnistTests
         var none = Assert.Throws<InvalidDataException>(() => ModelCheckpoint.Deserialize(SafeTensors.Serialize(entries, null), "m.safetensors"));
         Assert.Equal("m.safetensors: not a model checkpoint (its metadata has no 'spec')", none.Message);
     }
-
-    [Fact]
-    public void A_light_image_is_inverted_and_a_28x28_one_kept_pixel_for_pixel()
-    {
-        var dark = Enumerable.Range(0, Mnist.Pixels).Select(i => i % 29 == 0 ? 1f : 0f).ToArray();
-        using var kept = Mnist.ImageToInput(dark, 28, 28);
-        Assert.Equal(dark, kept.data<float>().ToArray());
-        using var inverted = Mnist.ImageToInput([.. dark.Select(v => 1 - v)], 28, 28);
-        Assert.Equal(dark, inverted.data<float>().ToArray());
-    }
-
-    [Fact]
-    public void A_large_image_is_fitted_into_the_central_20x20_box()
-    {
-        // A 100x60 white canvas with a black bar: inverted, cropped to the bar, scaled, centred.
-        var gray = Enumerable.Repeat(1f, 100 * 60).ToArray();
-        for (var r = 10; r < 50; r++) for (var c = 40; c < 50; c++) gray[r * 100 + c] = 0f;
-        using var x = Mnist.ImageToInput(gray, 100, 60);
-        var v = x.data<float>().ToArray();
-        for (var r = 0; r < 28; r++)
-            for (var c = 0; c < 28; c++)
-                if (r < 4 || r >= 24 || c < 4 || c >= 24) Assert.Equal(0f, v[r * 28 + c]);
-        Assert.Equal(1f, v[14 * 28 + 14]);
-        Assert.InRange(v.Sum(), 20 * 5 - 1, 20 * 5 + 1); // a 40x10 bar becomes 20x5 ink
-    }
-
-    [Fact]
-    public void Area_resize_keeps_the_mean()
-    {
-        var random = new Random(5);
-        var src = Enumerable.Range(0, 90 * 45).Select(_ => (float)random.NextDouble()).ToArray();
-        var dst = Mnist.ResizeArea(src, 90, 45, 28);
-        Assert.Equal(src.Average(), dst.Average(), 4);
-    }
 }

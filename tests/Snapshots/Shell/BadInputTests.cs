@@ -77,6 +77,9 @@ public sealed class BadInputTests
         "mnist predict /no/such.png --model /no/such.safetensors",
         "mnist predict {file} --model {logic-checkpoint}",
         "mnist predict {file}",
+        "mnist predict {dir} --model {logic-checkpoint}",
+        "mnist predict /dev/zero --model {logic-checkpoint}",
+        "mnist predict {file} --model /dev/zero",
         "bench memory --steps 0",
         "bench nothing",
     };

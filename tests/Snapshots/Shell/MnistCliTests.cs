@@ -7,6 +7,7 @@ using Functional.Training.Checkpoints;
 using Functional.Training.Data;
 using Functional.Training.Exercises;
 using SkiaSharp;
+using static TorchSharp.torch;
 using Xunit;
 
 namespace Functional.Snapshots.Shell;
@@ -139,7 +140,8 @@ public sealed class MnistCliTests : IDisposable
         (code, stdout, stderr) = await Run("mnist", "predict", png, "--model", Path.Combine(outDir, "mnist.safetensors"));
         Assert.True(code == 0, stderr);
         Assert.Contains("prediction ", stdout);
-        Assert.Contains("fitted to 28x28", stdout);
+        Assert.Contains("five.png: 56x56, as the network sees it:", stdout);
+        Assert.Contains("preprocessed: inverted, ink box 56x6 → 20x2, centred by mass", stdout);
     }
 
     [Fact]
@@ -161,6 +163,141 @@ public sealed class MnistCliTests : IDisposable
         (code, _, stderr) = await Run("mnist", "predict", png, "--model", ckpt);
         Assert.Equal(2, code);
         Assert.Single(stderr.TrimEnd().Split('\n'));
+    }
+
+    /// <summary>A PNG of a drawn 7 (black on white, 64x64), the kind of file predict reads.</summary>
+    private static byte[] SevenImage(SKEncodedImageFormat format = SKEncodedImageFormat.Png)
+    {
+        using var surface = SKSurface.Create(new SKImageInfo(64, 64));
+        surface.Canvas.Clear(SKColors.White);
+        using var pen = new SKPaint { Color = SKColors.Black, StrokeWidth = 6, Style = SKPaintStyle.Stroke, IsAntialias = true };
+        surface.Canvas.DrawLine(14, 12, 50, 12, pen);
+        surface.Canvas.DrawLine(50, 12, 28, 54, pen);
+        using var image = surface.Snapshot();
+        using var data = image.Encode(format, 90);
+        return data.ToArray();
+    }
+
+    /// <summary>A PNG whose header claims <paramref name="width"/> x <paramref name="height"/> greyscale pixels, with a little image data.</summary>
+    private static byte[] PngClaiming(int width, int height)
+    {
+        static byte[] BigEndian(uint v) => [(byte)(v >> 24), (byte)(v >> 16), (byte)(v >> 8), (byte)v];
+        static uint Crc(IEnumerable<byte> bytes)
+        {
+            var crc = 0xFFFFFFFFu;
+            foreach (var b in bytes)
+            {
+                crc ^= b;
+                for (var k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+            }
+            return ~crc;
+        }
+        static byte[] Chunk(string type, byte[] data) =>
+            [.. BigEndian((uint)data.Length), .. System.Text.Encoding.ASCII.GetBytes(type), .. data,
+             .. BigEndian(Crc([.. System.Text.Encoding.ASCII.GetBytes(type), .. data]))];
+        var zlib = new MemoryStream();
+        using (var z = new ZLibStream(zlib, CompressionLevel.Fastest, leaveOpen: true)) z.Write(new byte[1000]);
+        return [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A,
+                .. Chunk("IHDR", [.. BigEndian((uint)width), .. BigEndian((uint)height), 8, 0, 0, 0, 0]),
+                .. Chunk("IDAT", zlib.ToArray()), .. Chunk("IEND", [])];
+    }
+
+    /// <summary>Writes a model file: an MNIST classifier (784-16-10) whose parameters may be spoilt.</summary>
+    private string MnistModel(string name, Func<string, Tensor, Tensor>? spoil = null)
+    {
+        var spec = Mnist.Spec([16]);
+        using var p = Init.Initialize(spec, Rng.Seed(1)).Value;
+        using var spoilt = new Params(p.Names, p.Items.Select(x => spoil?.Invoke(x.Name, x.Value) ?? x.Value.clone()));
+        var path = Path.Combine(_dir, name);
+        File.WriteAllBytes(path, ModelCheckpoint.Serialize(spec, spoilt));
+        return path;
+    }
+
+    private string Fifo(string name)
+    {
+        var path = Path.Combine(_dir, name);
+        using var mkfifo = System.Diagnostics.Process.Start("mkfifo", [path]);
+        mkfifo.WaitForExit();
+        Assert.Equal(0, mkfifo.ExitCode);
+        return path;
+    }
+
+    public static TheoryData<string, string> BadPredictInputs => new()
+    {
+        { "truncated PNG", "seven.png: truncated or corrupt PNG" },
+        { "PNG without its IEND", "seven.png: truncated or corrupt PNG (it does not end with its IEND chunk)" },
+        { "PNG with damaged data", "seven.png: truncated or corrupt PNG image (decoding failed: " },
+        { "truncated JPEG", "seven.jpg: truncated or corrupt JPEG image (its data ends early)" },
+        { "huge PNG header", "huge.png: 100000x100000 pixels, more than the 50 megapixels this program decodes" },
+        { "not an image", "text.png: not an image this program can decode (PNG, JPEG, BMP, GIF, WebP)" },
+        { "empty image file", "empty.png: is empty" },
+        { "blank image", "blank.png: no digit found: the image is blank" },
+        { "folder as image", "folder.png: is a folder, expected a file" },
+        { "FIFO as image", "fifo.png: is a FIFO (named pipe), not a regular file" },
+        { "/dev/zero as image", "/dev/zero: is a character device, not a regular file" },
+        { "/dev/zero as model", "error: --model /dev/zero: is a character device, not a regular file" },
+        { "FIFO as model", "fifo.safetensors: is a FIFO (named pipe), not a regular file" },
+        { "folder as model", "model: is a folder, expected a file" },
+        { "NaN in the model", "nan.safetensors: parameter 'fc2.bias' holds 10 NaN and 0 infinite values of 10; a model that is not finite cannot predict" },
+        { "infinity in the model", "inf.safetensors: parameter 'fc1.weight' holds 0 NaN and 2 infinite values of 12544; a model that is not finite cannot predict" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadPredictInputs))]
+    public async Task Predict_refuses_bad_input_with_exit_2_and_one_line_naming_the_problem(string how, string message)
+    {
+        var seven = SevenImage();
+        var good = MnistModel("good.safetensors");
+        string Write(string name, byte[] bytes)
+        {
+            var path = Path.Combine(_dir, name);
+            File.WriteAllBytes(path, bytes);
+            return path;
+        }
+        var (image, model) = how switch
+        {
+            "truncated PNG" => (Write("seven.png", seven[..(seven.Length / 2)]), good),
+            "PNG without its IEND" => (Write("seven.png", seven[..^12]), good),
+            "PNG with damaged data" => (Write("seven.png", [.. seven.Select((b, i) => i >= seven.Length / 2 && i < seven.Length / 2 + 16 ? (byte)(b ^ 0x55) : b)]), good),
+            "truncated JPEG" => (Write("seven.jpg", SevenImage(SKEncodedImageFormat.Jpeg) is var j ? j[..(j.Length / 2)] : []), good),
+            "huge PNG header" => (Write("huge.png", PngClaiming(100_000, 100_000)), good),
+            "not an image" => (Write("text.png", "not an image\n"u8.ToArray()), good),
+            "empty image file" => (Write("empty.png", []), good),
+            "blank image" => (Write("blank.png", BlankPng()), good),
+            "folder as image" => (Directory.CreateDirectory(Path.Combine(_dir, "folder.png")).FullName, good),
+            "FIFO as image" => (Fifo("fifo.png"), good),
+            "/dev/zero as image" => ("/dev/zero", good),
+            "/dev/zero as model" => (Write("seven.png", seven), "/dev/zero"),
+            "FIFO as model" => (Write("seven.png", seven), Fifo("fifo.safetensors")),
+            "folder as model" => (Write("seven.png", seven), Directory.CreateDirectory(Path.Combine(_dir, "model")).FullName),
+            "NaN in the model" => (Write("seven.png", seven), MnistModel("nan.safetensors", (n, t) => n == "fc2.bias" ? full_like(t, double.NaN) : t.clone())),
+            "infinity in the model" => (Write("seven.png", seven), MnistModel("inf.safetensors", (n, t) =>
+            {
+                if (n != "fc1.weight") return t.clone();
+                var values = t.data<float>().ToArray();
+                (values[3], values[1000]) = (float.PositiveInfinity, float.NegativeInfinity);
+                return tensor(values, t.shape);
+            })),
+            _ => throw new ArgumentException(how),
+        };
+        // A FIFO or a device must be refused without being opened (a read would block or never end): run on another
+        // thread, so a blocked read fails the test instead of hanging it.
+        var (code, stdout, stderr) = await Task.Run(() => Run("mnist", "predict", image, "--model", model)).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(2, code);
+        var lines = stderr.TrimEnd().Split('\n');
+        Assert.Single(lines);
+        Assert.StartsWith("error: ", lines[0]);
+        Assert.Contains(message, lines[0]);
+        Assert.DoesNotContain("   at ", stderr + stdout);
+        Assert.DoesNotContain("prediction", stdout);
+    }
+
+    private static byte[] BlankPng()
+    {
+        using var bitmap = new SKBitmap(40, 30);
+        bitmap.Erase(new SKColor(200, 200, 200));
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
     }
 
     [Theory]
