@@ -8,8 +8,8 @@ namespace Functional.Snapshots.Shell;
 
 /// <summary>
 /// A throwaway project tree for the launcher: a copy of ./functional beside a tiny src/Shell console app (assembly
-/// Functional.Shell, like the real one) that prints each argument as [arg], its version and FUNCTIONAL_LAUNCHER, and
-/// exits with the code given as "exit N". Builds of it take seconds and never touch the repository the tests run in.
+/// Functional.Shell, like the real one) that prints each argument as [arg], its version and FUNCTIONAL_LAUNCHER, waits
+/// for a file to appear when given "wait FILE", and exits with the code given as "exit N". Builds of it take seconds and never touch the repository the tests run in.
 /// </summary>
 [UnsupportedOSPlatform("windows")]
 public sealed class LauncherTree : IDisposable
@@ -38,6 +38,7 @@ public sealed class LauncherTree : IDisposable
         File.WriteAllText(Source("Program.cs"), """
             foreach (var a in args) Console.WriteLine($"[{a}]");
             Console.Error.WriteLine($"version {Version.Text}, launcher {Environment.GetEnvironmentVariable("FUNCTIONAL_LAUNCHER")}");
+            if (args is ["wait", var file]) while (!File.Exists(file)) Thread.Sleep(20);
             return args is ["exit", var code, ..] ? int.Parse(code) : 0;
             """);
         WriteVersion("1");
@@ -108,7 +109,8 @@ internal sealed record LauncherRun(int ExitCode, string Stdout, string Stderr, I
 
 /// <summary>
 /// ./functional's freshness check, build and pass-through, on a throwaway tree: it builds when a source changed, was
-/// added or was deleted, or when the last build failed, and runs the built app without MSBuild when nothing changed.
+/// added or was deleted, or when the last build failed, never while an app it started runs, and runs the built app
+/// without MSBuild when nothing changed.
 /// </summary>
 [UnsupportedOSPlatform("windows")]
 public sealed class LauncherTests(LauncherTree tree) : IClassFixture<LauncherTree>
@@ -145,17 +147,27 @@ public sealed class LauncherTests(LauncherTree tree) : IClassFixture<LauncherTre
     [Fact]
     public void A_changed_added_or_deleted_source_rebuilds_and_a_failed_build_is_reported_and_retried()
     {
-        // Changed: two launchers at once build it once (the second waits for the first, then finds it fresh).
-        tree.WriteVersion("2");
-        using (var a = LauncherRun.Start(tree.Root, tree.Launcher, ["a"], out var logA))
-        using (var b = LauncherRun.Start(tree.Root, tree.Launcher, ["b"], out var logB))
+        // Changed while an app started by the launcher runs: a build would rewrite its DLLs, so the two launchers
+        // started now wait until it ends; then one of them builds and the other finds the build fresh.
+        var release = Path.Combine(tree.Root, "release");
+        using (var running = LauncherRun.Start(tree.Root, tree.Launcher, ["wait", release], out _))
         {
-            var (codeA, codeB) = (a.WaitForExit(TimeSpan.FromMinutes(5)), b.WaitForExit(TimeSpan.FromMinutes(5)));
-            var report = $"A: exit {codeA}\n{a.Stdout}{a.Stderr}\nB: exit {codeB}\n{b.Stdout}{b.Stderr}";
-            Assert.True(codeA == 0 && codeB == 0, report);
-            Assert.Contains("version 2,", a.Stderr);
+            Assert.True(running.WaitFor("version 1,", TimeSpan.FromMinutes(5)), running.Stderr);
+            tree.WriteVersion("2");
+            using var b = LauncherRun.Start(tree.Root, tree.Launcher, ["b"], out var logB);
+            using var c = LauncherRun.Start(tree.Root, tree.Launcher, ["c"], out var logC);
+            const string waiting = "functional: waiting for other ./functional commands to finish before rebuilding";
+            Assert.True(b.WaitFor(waiting, TimeSpan.FromMinutes(1)) && c.WaitFor(waiting, TimeSpan.FromMinutes(1)), $"B:\n{b.Stderr}\nC:\n{c.Stderr}");
+            Assert.Empty(LauncherRun.BuildCalls(LauncherRun.Calls(logB).Concat(LauncherRun.Calls(logC))));
+
+            File.WriteAllText(release, "");
+            Assert.Equal(0, running.WaitForExit(TimeSpan.FromMinutes(1)));
+            var (codeB, codeC) = (b.WaitForExit(TimeSpan.FromMinutes(5)), c.WaitForExit(TimeSpan.FromMinutes(5)));
+            var report = $"B: exit {codeB}\n{b.Stdout}{b.Stderr}\nC: exit {codeC}\n{c.Stdout}{c.Stderr}";
+            Assert.True(codeB == 0 && codeC == 0, report);
             Assert.Contains("version 2,", b.Stderr);
-            Assert.True(LauncherRun.BuildCalls(LauncherRun.Calls(logA).Concat(LauncherRun.Calls(logB))).Count == 1, report);
+            Assert.Contains("version 2,", c.Stderr);
+            Assert.True(LauncherRun.BuildCalls(LauncherRun.Calls(logB).Concat(LauncherRun.Calls(logC))).Count == 1, report);
         }
         AssertFresh();
 
