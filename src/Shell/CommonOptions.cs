@@ -39,12 +39,33 @@ internal sealed class CommonOptions
         return new SessionOptions(r.GetValue(Resume), every);
     }
 
-    /// <summary>The command line that repeats this run (for the resume hint), without any --resume.</summary>
-    public static string RepeatCommand(ParseResult r)
+    /// <summary>
+    /// The command line that repeats this run (for the resume hint), without any --resume: the launcher (as the user
+    /// typed it when started through <c>./functional</c>, which sets FUNCTIONAL_LAUNCHER) and the arguments, each quoted
+    /// for a POSIX shell.
+    /// </summary>
+    public static string RepeatCommand(ParseResult r) =>
+        RepeatCommand(r.Tokens.Select(t => t.Value), Environment.GetEnvironmentVariable("FUNCTIONAL_LAUNCHER"));
+
+    /// <summary>The command line that runs <paramref name="launcher"/> (default <c>./functional</c>) with <paramref name="args"/>, every --resume and its value left out.</summary>
+    internal static string RepeatCommand(IEnumerable<string> args, string? launcher)
     {
-        var tokens = r.Tokens.Select(t => t.Value).ToList();
-        var i = tokens.IndexOf("--resume");
-        if (i >= 0) tokens.RemoveRange(i, Math.Min(2, tokens.Count - i));
-        return "dotnet run --project src/Shell -c Release -- " + string.Join(" ", tokens.Select(t => t.Contains(' ') ? $"\"{t}\"" : t));
+        var words = new List<string> { string.IsNullOrEmpty(launcher) ? "./functional" : launcher };
+        using var rest = args.GetEnumerator();
+        while (rest.MoveNext())
+        {
+            if (rest.Current == "--resume") rest.MoveNext();
+            else words.Add(rest.Current);
+        }
+        return string.Join(" ", words.Select(ShellQuote));
     }
+
+    /// <summary>
+    /// <paramref name="word"/> as one word for a POSIX shell: unchanged when it is made only of characters no shell
+    /// treats specially (ASCII letters, digits and <c>@%+=:,./_-</c>), else in single quotes, each ' written as '\''.
+    /// </summary>
+    public static string ShellQuote(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "@%+=:,./_-".Contains(c))
+            ? word
+            : "'" + word.Replace("'", "'\\''") + "'";
 }

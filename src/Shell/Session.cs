@@ -166,7 +166,7 @@ internal static class Session
                 var saved = Save(finished.State, finished.Next);
                 stderr.WriteLine(saved is null
                     ? $"interrupted at epoch {finished.Next.Epoch}, batch {finished.Next.Batch}; no output folder, so no checkpoint was written"
-                    : $"interrupted at epoch {finished.Next.Epoch}, batch {finished.Next.Batch}; checkpoint saved to {saved}; resume with: {resumeCommand} --resume {saved}");
+                    : $"interrupted at epoch {finished.Next.Epoch}, batch {finished.Next.Batch}; checkpoint saved to {saved}; resume with: {resumeCommand} --resume {CommonOptions.ShellQuote(saved)}");
                 return new SessionResult(finished, ExitCodes.Interrupted, saved);
             case StopReason.Diverged diverged:
                 var last = diverged.LastFiniteLoss is { } l ? $"last finite loss {l.ToString("G6", inv)}" : "no finite loss before it";

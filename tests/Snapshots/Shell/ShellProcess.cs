@@ -27,14 +27,18 @@ internal sealed class ShellProcess : IDisposable
     /// <summary>Starts <c>dotnet Functional.Shell.dll</c> with <paramref name="args"/>.</summary>
     public static ShellProcess Start(params string[] args)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Functional.Shell.dll"));
         foreach (var a in args) start.ArgumentList.Add(a);
-        return new ShellProcess(Process.Start(start) ?? throw new InvalidOperationException("could not start the shell"));
+        return Start(start);
+    }
+
+    /// <summary>Starts <paramref name="start"/> (another way in, e.g. the ./functional launcher) with its output collected.</summary>
+    public static ShellProcess Start(ProcessStartInfo start)
+    {
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        return new ShellProcess(Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}"));
     }
 
     public int Pid => _process.Id;
