@@ -1,4 +1,5 @@
 using FsCheck.Xunit;
+using Functional.Formats;
 using Functional.Training.Data;
 using Functional.Training.Exercises;
 using Xunit;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Functional.Shell.Commands;
+using Functional.Shell.Rendering;
 using Functional.Training.Checkpoints;
 using Functional.Training.Exercises;
 using Xunit;
