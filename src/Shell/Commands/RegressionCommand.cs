@@ -19,7 +19,7 @@ internal static class RegressionCommand
     {
         var defaults = new RegressionOptions();
         var common = new CommonOptions("regression", defaults.Seed, defaults.Epochs, defaults.Lr);
-        var preset = new Option<string>("--preset") { Description = $"A tutorial run: {string.Join("|", Regression.Presets.Keys)} (fit = the defaults; split = fit + --split 0.8; decay = split + --weight-decay 1e-3; loader = 2000 points, 1-50-1 relu, adam 1e-3, batch 64, 2000 epochs). Other options override it", DefaultValueFactory = _ => "fit" };
+        var preset = new Option<string>("--preset") { Description = $"A tutorial run: {string.Join("|", Regression.Presets.Keys)} (fit = the defaults; split = fit + --split 0.8; decay = split + --weight-decay 1e-3; loader = the DataLoader section: 2000 points, --split 0.8, 1-50-1 relu, adam 1e-3, shuffled batches of 64, validation over test batches of 64, 2000 epochs). Other options override it", DefaultValueFactory = _ => "fit" };
         var points = new Option<int>("--points") { Description = "Number of points on linspace(-3, 3)", DefaultValueFactory = _ => defaults.Points };
         var hidden = new Option<int>("--hidden") { Description = "Hidden width", DefaultValueFactory = _ => defaults.Hidden };
         var activation = new Option<string>("--activation") { Description = "Hidden activation: relu|sigmoid|tanh|elu|identity", DefaultValueFactory = _ => defaults.Activation };
@@ -27,7 +27,7 @@ internal static class RegressionCommand
         var split = new Option<double>("--split") { Description = "Train on this first fraction of the points and validate on the rest every epoch (e.g. 0.8)" };
         var splitMode = new Option<string>("--split-mode") { Description = "sequential (the tutorial's: the test part is extrapolation) or random", DefaultValueFactory = _ => "sequential" };
         var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay of the optimizer (the tutorial compares 1e-3 against none)", DefaultValueFactory = _ => defaults.WeightDecay };
-        var batchSize = new Option<int>("--batch-size") { Description = "Mini-batches of this size, shuffled every epoch (default: full batch)" };
+        var batchSize = new Option<int>("--batch-size") { Description = "Mini-batches of this size through a shuffled DataLoader every epoch, and validation over test batches of this size (default: full batch)" };
         var compare = new Option<double>("--compare-weight-decay") { Description = "Also train with this weight decay and overlay both validation losses (implies --split 0.8 unless given)" };
         var command = new Command("regression", "Fit y = sin(cos(x²)) + noise with a 1-20-1 ELU network and Adam; --split shows overfitting, --weight-decay its cure");
         common.AddTo(command);

@@ -137,8 +137,9 @@ public static class Mnist
 
     /// <summary>
     /// Builds the run: the initial weights from <c>Rng.Seed(seed)</c> (fc1 weight, fc1 bias, fc2 …, as constructing the
-    /// tutorial's <c>Net</c> under <c>torch.manual_seed</c>), then one <c>randperm</c> per epoch for the shuffle, and a
-    /// test-set evaluation (NLL and accuracy) after every epoch. <paramref name="data"/> stays the caller's.
+    /// tutorial's <c>Net</c> under <c>torch.manual_seed</c>), then per epoch the draws of iterating the tutorial's shuffled
+    /// train <c>DataLoader</c> (<see cref="DataLoader.IterateShuffled"/>) and, after the epoch's steps, a test-set
+    /// evaluation (NLL and accuracy) with the one draw its unshuffled test loader makes. <paramref name="data"/> stays the caller's.
     /// </summary>
     public static MnistSetup Prepare(MnistOptions options, MnistData data)
     {
@@ -153,9 +154,12 @@ public static class Mnist
         var y = data.TrainLabels.narrow(0, 0, count);
         var (p, rng) = Init.Initialize(spec, Rng.Seed(options.Seed));
         var batchSize = options.BatchSize;
-        var plan = new RunPlan(options.Epochs, (_, r) => Batching.Shuffled(x, y, batchSize, r))
+        // The tutorial's loaders: DataLoader(train, batch_size, shuffle=True) iterated once per epoch, then the test loop
+        // over DataLoader(test, shuffle=False), whose iteration draws a base seed too (it sees the samples in order, so
+        // the loss and accuracy are computed on the whole test set at once: the same numbers).
+        var plan = new RunPlan(options.Epochs, (_, r) => DataLoader.IterateShuffled(x, y, batchSize, r))
         {
-            Evaluate = (q, r) => new(Evaluate(spec, q, data.TestImages, data.TestLabels), r),
+            Evaluate = (q, r) => new(Evaluate(spec, q, data.TestImages, data.TestLabels), DataLoader.DrawSeed(r).Rng),
         };
         return new MnistSetup(trainer, trainer.Start(p, rng), plan, data, x, y, Batching.BatchCount(count, batchSize));
     }

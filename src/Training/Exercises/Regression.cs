@@ -70,21 +70,25 @@ public sealed record RegressionSetup(
 /// <summary>
 /// The curve-fitting tutorials: y = sin(cos(x²)) + 0.1·N(0,1) on x = linspace(−3, 3, n), fitted by nn.Sequential(Linear(1,H),
 /// act, Linear(H,1)) with MSE. Draw order: the noise, then the layers (weight before bias), then (random split only) the
-/// split permutation, then the per-epoch shuffles — so a full-batch run under seed S equals the tutorial under
-/// <c>torch.manual_seed(S)</c>, and sequential and random splits share noise and initial weights.
+/// split permutation, then per epoch the draws of iterating the DataLoaders (mini-batch runs only) — so a run under seed S
+/// equals the tutorial under <c>torch.manual_seed(S)</c>, and sequential and random splits share noise and initial weights.
 /// </summary>
 public static class Regression
 {
     /// <summary>Supported optimizers.</summary>
     public static IReadOnlyList<string> Optimizers { get; } = ["adam", "sgd"];
 
-    /// <summary>The tutorial's runs: fit (the defaults), split (+ sequential 80/20 split), decay (+ weight decay 1e-3), and loader (the DataLoader run).</summary>
+    /// <summary>
+    /// The tutorial's runs: fit (the defaults), split (+ sequential 80/20 split), decay (+ weight decay 1e-3), and loader
+    /// (its DataLoader section: 2000 points, sequential 80/20 split, 1-50-1 ReLU, Adam 1e-3, shuffled train batches of
+    /// 64 and a validation loop over unshuffled test batches of 64, 2000 epochs).
+    /// </summary>
     public static IReadOnlyDictionary<string, RegressionOptions> Presets { get; } = new Dictionary<string, RegressionOptions>
     {
         ["fit"] = new(),
         ["split"] = new(Split: 0.8),
         ["decay"] = new(Split: 0.8, WeightDecay: 1e-3),
-        ["loader"] = new(Points: 2000, Hidden: 50, Activation: "relu", Lr: 1e-3, Epochs: 2000, BatchSize: 64),
+        ["loader"] = new(Points: 2000, Hidden: 50, Activation: "relu", Lr: 1e-3, Epochs: 2000, Split: 0.8, BatchSize: 64),
     };
 
     /// <summary>The options of preset <paramref name="name"/>; an unknown name throws <see cref="ArgumentException"/>.</summary>
@@ -140,11 +144,32 @@ public static class Regression
         }
         else (xTrain, yTrain) = (x.alias(), y.alias());
 
+        // Mini-batches are the tutorial's DataLoader section: a shuffled train loader iterated every epoch and an
+        // unshuffled test loader of the same batch size, whose loss is the mean of its batch losses. Full-batch runs
+        // evaluate the whole test part at once and draw nothing.
         var plan = new RunPlan(o.Epochs, (_, r) =>
-            o.BatchSize is { } b ? Batching.Shuffled(xTrain, yTrain, b, r) : Batching.FullBatch(xTrain, yTrain, r));
+            o.BatchSize is { } b ? DataLoader.IterateShuffled(xTrain, yTrain, b, r) : Batching.FullBatch(xTrain, yTrain, r));
         if (xTest is not null && yTest is not null)
-            plan = plan with { Evaluate = (q, r) => new(new Evaluation.OfModel(LossValue(trainer, q, xTest, yTest), null), r) };
+            plan = plan with
+            {
+                Evaluate = (q, r) => o.BatchSize is { } b
+                    ? LoaderLoss(trainer, q, xTest, yTest, b, r)
+                    : new(new Evaluation.OfModel(LossValue(trainer, q, xTest, yTest), null), r),
+            };
         return new RegressionSetup(trainer, trainer.Start(p, rng), plan, x, y, xTrain, yTrain, xTest, yTest);
+    }
+
+    /// <summary>
+    /// The validation loss as the tutorial's test loop computes it: one iteration of
+    /// <c>DataLoader(TensorDataset(x, y), batch_size, shuffle=False)</c> (which draws a base seed from the run's Rng) and
+    /// the mean of the batches' MSE (the last batch may be smaller, so this is not the MSE over all points).
+    /// </summary>
+    public static Drawn<Evaluation> LoaderLoss(Trainer trainer, Params p, Tensor x, Tensor y, int batchSize, Rng rng)
+    {
+        using var scope = NewDisposeScope();
+        var epoch = DataLoader.IterateInOrder(x, y, batchSize, rng);
+        var sum = epoch.Batches.Sum(b => LossValue(trainer, p, b.Inputs, b.Targets));
+        return new(new Evaluation.OfModel(sum / epoch.Batches.Count, null), epoch.Rng);
     }
 
     /// <summary>The network's prediction at every point (in x order), as [n].</summary>
