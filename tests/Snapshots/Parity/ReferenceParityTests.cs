@@ -48,6 +48,56 @@ public sealed class ReferenceParityTests(ITestOutputHelper output)
     public void Regression(string fixture) => Matches(fixture, new Tolerance(1e-5));
 
     /// <summary>
+    /// The curve-fitting tutorial's DataLoader section, 3 epochs: 1,600 training points in shuffled batches of 64 (the
+    /// DataLoader's draws: a base seed, a sampler seed, randperm on a generator seeded with it), the 400 test points in
+    /// unshuffled batches of 64 after every epoch, <c>val_loss</c> the mean of the 7 test-batch losses; Adam lr 1e-3.
+    /// </summary>
+    [Theory]
+    [InlineData("regression-loader-seed1")]
+    [InlineData("regression-loader-seed2")]
+    [InlineData("regression-loader-seed3")]
+    public void Loader(string fixture) => Matches(fixture, new Tolerance(1e-4));
+
+    /// <summary>
+    /// The XOR tutorial's whole 100-epoch runs (50,000 SGD steps, the data from Python's <c>random</c> seeded with the
+    /// seed, the model from <c>torch.manual_seed</c>): every step loss and the test loss per epoch at rtol 1e-4, the
+    /// accuracy within one of the 500 test samples.
+    /// </summary>
+    [Theory]
+    [InlineData("xor-sigmoid-seed1")]
+    [InlineData("xor-sigmoid-seed42")]
+    [InlineData("xor-tanh-center-seed1")]
+    [InlineData("xor-tanh-center-seed42")]
+    [InlineData("xor-uniform-seed1")]
+    [InlineData("xor-uniform-seed42")]
+    public void Xor(string fixture) => Matches(fixture, new Tolerance(1e-4, AccuracyOf: 500));
+
+    /// <summary>
+    /// The MNIST tutorial on the first 2,000 images of the shipped sample, 3 epochs of batch 10 (600 Adam steps) through
+    /// <c>DataLoader(shuffle=True)</c>, the 2,000 test images through <c>DataLoader(shuffle=False)</c> after every
+    /// epoch: step losses and test losses at rtol 1e-4, the accuracy within one of the 2,000 test samples.
+    /// </summary>
+    [Theory]
+    [InlineData("mnist-limit2000-seed1")]
+    [InlineData("mnist-limit2000-seed2")]
+    public void Mnist(string fixture) => Matches(fixture, new Tolerance(1e-4, AccuracyOf: 2000));
+
+    /// <summary>Every committed fixture is compared by one of the tests above (a new fixture without a test would check nothing).</summary>
+    [Fact]
+    public void Every_fixture_is_compared()
+    {
+        var tested = typeof(ReferenceParityTests).GetMethods()
+            .SelectMany(m => m.GetCustomAttributes(typeof(InlineDataAttribute), false).Cast<InlineDataAttribute>())
+            .SelectMany(a => a.GetData(null!)).Select(row => (string)row[0]).ToHashSet();
+        var files = Directory.GetFiles(Folder).Select(Path.GetFileName).OfType<string>()
+            .Where(n => n.EndsWith(".jsonl", StringComparison.Ordinal) || n.EndsWith(".jsonl.gz", StringComparison.Ordinal))
+            .Select(n => n[..n.IndexOf(".jsonl", StringComparison.Ordinal)]).ToHashSet();
+        Assert.True(files.Count > 0, $"no fixtures in {Folder}");
+        Assert.Empty(files.Except(tested));
+        Assert.Empty(tested.Except(files));
+    }
+
+    /// <summary>
     /// The perceptron walkthrough: its one SGD step in the log, and every number the command prints (shapes, output,
     /// target, loss, the bias before and after, its gradient, the manual update and the optimizer's) against the values
     /// PyTorch computed, each within half a unit of the last printed digit plus rtol 1e-6.
