@@ -20,7 +20,11 @@ internal static class MnistFiles
         var streams = new List<FileStream>();
         try
         {
-            foreach (var p in paths) streams.Add(File.OpenRead(p));
+            foreach (var p in paths)
+            {
+                InputFile.RequireRegular(p, what); // a FIFO or device would block or never end
+                streams.Add(File.OpenRead(p));
+            }
             var named = streams.Select((s, i) => new NamedStream(Path.GetFileName(paths[i]), s)).ToArray();
             return Mnist.Read(named[0], named[1], named[2], named[3]);
         }

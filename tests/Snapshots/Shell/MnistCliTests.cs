@@ -102,6 +102,22 @@ public sealed class MnistCliTests : IDisposable
     }
 
     [Fact]
+    public async Task A_data_file_that_is_a_FIFO_is_refused_at_once_instead_of_blocking()
+    {
+        var dir = WriteData(spoil: files => files.Remove("t10k-labels-idx1-ubyte"));
+        var fifo = Path.Combine(dir, "t10k-labels-idx1-ubyte");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo])) mkfifo.WaitForExit();
+        var run = Task.Run(() => Run("mnist", "--data", dir, "--quiet")); // a blocked open must not hang the test host
+        var finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(60)));
+        Assert.True(finished == run, "mnist blocked on the FIFO");
+        var (code, stdout, stderr) = await run;
+        Assert.Equal(2, code);
+        Assert.Contains("is a FIFO (named pipe), not a regular file", stderr);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
+        Assert.DoesNotContain("epoch", stdout);
+    }
+
+    [Fact]
     public async Task Without_data_it_uses_the_shipped_sample_and_says_so()
     {
         var (code, stdout, stderr) = await Run("mnist", "--limit", "200", "--epochs", "1", "--quiet");
