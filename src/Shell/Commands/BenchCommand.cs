@@ -30,26 +30,24 @@ internal static class XorBench
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var steps = new Option<int>("--steps") { Description = "Optimizer steps per timed run (multiple of 500)", DefaultValueFactory = _ => 3000 };
-        var rounds = new Option<int>("--rounds") { Description = "Timed runs per variant (the best counts)", DefaultValueFactory = _ => 3 };
-        var sizes = new Option<string>("--k") { Description = "Ensemble sizes, comma-separated", DefaultValueFactory = _ => "1,16,64,256" };
-        var command = new Command("xor", "XOR training throughput: imperative TorchSharp vs the functional core vs ensembles");
-        command.Options.Add(steps);
-        command.Options.Add(rounds);
-        command.Options.Add(sizes);
-        command.SetAction((r, cancel) =>
+        var flags = new Flags();
+        var steps = flags.Add(new Option<int>("--steps") { Description = "Optimizer steps per timed run (multiple of 500)", DefaultValueFactory = _ => 3000 }, "Steps");
+        var rounds = flags.Add(new Option<int>("--rounds") { Description = "Timed runs per variant (the best counts)", DefaultValueFactory = _ => 3 }, "Rounds");
+        var sizes = flags.Add(new Option<string>("--k")
+        {
+            Description = $"Ensemble sizes, comma-separated, each 1 to {Limits.EnsembleMembers}",
+            DefaultValueFactory = _ => "1,16,64,256",
+        }, "K");
+        return flags.Command("xor", "XOR training throughput: imperative TorchSharp vs the functional core vs ensembles", (r, cancel) =>
         {
             var n = r.GetValue(steps);
-            if (n < 500 || n % 500 != 0) throw new UsageException($"--steps must be a positive multiple of 500, got {n}");
-            var rs = r.GetValue(rounds);
-            if (rs < 1) throw new UsageException($"--rounds must be positive, got {rs}");
-            int[] ks;
-            try { ks = [.. r.GetValue(sizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; }
-            catch (FormatException) { throw new UsageException($"--k must be comma-separated integers, got '{r.GetValue(sizes)}'"); }
-            if (ks.Length == 0 || ks.Any(k => k < 1)) throw new UsageException("--k sizes must be positive");
-            return Task.FromResult(Run(n, rs, ks, stdout, cancel));
+            if (n < 500 || n % 500 != 0) throw new OptionError("Steps", n, "a positive multiple of 500");
+            var rs = Require.Positive("Rounds", r.GetValue(rounds));
+            var ks = Numbers.IntList(sizes.Name, r.GetValue(sizes)!);
+            if (ks.Count == 0) throw new OptionError("K", r.GetValue(sizes), "at least one ensemble size");
+            Require.EachBetween("K", ks, 1, Limits.EnsembleMembers, int.MaxValue);
+            return Run(n, rs, [.. ks], stdout, cancel);
         });
-        return command;
     }
 
     private static int Run(int steps, int rounds, int[] ks, TextWriter stdout, CancellationToken cancel)
@@ -93,7 +91,7 @@ internal static class XorBench
         using var setup = Xor.Prepare(o);
         using var initial = setup.Initial;
         using var trainer = new TorchTrainer(TorchMlp.From(setup.Trainer.Spec, initial.Params), setup.Trainer.Loss, new TorchOptimizer.Sgd(o.Lr));
-        var batches = setup.Train.Batches().Select(b => (b.Inputs, b.Targets)).ToArray();
+        var batches = setup.Data.Train.Batches().Select(b => (b.Inputs, b.Targets)).ToArray();
         var clock = Stopwatch.StartNew();
         double sum = 0;
         for (var epoch = 0; epoch < o.Epochs; epoch++)
