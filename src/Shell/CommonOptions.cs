@@ -1,7 +1,3 @@
-using System.CommandLine;
-using System.Globalization;
-using Functional.Training;
-
 namespace Functional.Shell;
 
 /// <summary>
@@ -33,7 +29,7 @@ internal sealed class CommonOptions
             Epochs = flags.Add(new Option<int>("--epochs", "-e") { Description = "Number of epochs", DefaultValueFactory = _ => e }, "Epochs");
         Lr = flags.Add(new Option<double>("--lr")
         {
-            Description = $"Learning rate (positive, at most {Limits.Float32Number.ToString("0e0", CultureInfo.InvariantCulture)})",
+            Description = $"Learning rate (positive, at most {Limits.Float32Number.ToString("0e0", Inv)})",
             DefaultValueFactory = _ => lr,
         }, "Lr");
         if (log) Log = flags.Add(new Option<string?>("--log") { Description = "Write the training log as JSON Lines to this file" });

@@ -1,9 +1,5 @@
 using System.Collections.Immutable;
-using System.CommandLine;
-using Functional.Shell.Rendering;
-using Functional.Training;
 using Functional.Training.Checkpoints;
-using Functional.Training.Exercises;
 
 namespace Functional.Shell;
 

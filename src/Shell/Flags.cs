@@ -1,6 +1,3 @@
-using System.CommandLine;
-using Functional.Training;
-
 namespace Functional.Shell;
 
 /// <summary>

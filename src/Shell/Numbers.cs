@@ -1,6 +1,4 @@
-using System.CommandLine;
 using System.CommandLine.Parsing;
-using System.Globalization;
 
 namespace Functional.Shell;
 
@@ -13,8 +11,6 @@ internal static class Numbers
 {
     private const NumberStyles Whole = NumberStyles.AllowLeadingSign;
     private const NumberStyles Real = NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent;
-    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-
     /// <summary>Gives a numeric option the strict parser; any other option is left as it is.</summary>
     public static void MakeStrict(Option option)
     {

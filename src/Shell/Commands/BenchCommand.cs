@@ -1,10 +1,6 @@
-using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using Functional.Reference;
-using Functional.Training;
 using Functional.Training.Ensembles;
-using Functional.Training.Exercises;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -52,9 +48,8 @@ internal static class XorBench
 
     private static int Run(int steps, int rounds, int[] ks, TextWriter stdout, CancellationToken cancel)
     {
-        var inv = CultureInfo.InvariantCulture;
         var o = new XorOptions(Epochs: steps / Xor.TrainBatches);
-        stdout.WriteLine($"bench xor: 2-2-1 {o.Activation}, batch {Xor.BatchSize}, SGD lr {o.Lr.ToString(inv)}, {steps} steps per timed run, best of {rounds}, torch threads {get_num_threads()}");
+        stdout.WriteLine($"bench xor: 2-2-1 {o.Activation}, batch {Xor.BatchSize}, SGD lr {o.Lr.ToString(Inv)}, {steps} steps per timed run, best of {rounds}, torch threads {get_num_threads()}");
         var variants = new List<(string Name, Func<double> Measure, int K)>
         {
             ("(a) imperative TorchSharp (modules + optimizer)", () => Imperative(o), 1),
@@ -73,12 +68,12 @@ internal static class XorBench
         stdout.WriteLine();
         stdout.WriteLine($"{"variant",-52} {"model-steps/s",14} {"vs (a)",8}");
         for (var i = 0; i < variants.Count; i++)
-            stdout.WriteLine(string.Format(inv, "{0,-52} {1,14:N0} {2,7:F2}x", variants[i].Name, best[i], best[i] / best[0]));
+            stdout.WriteLine(string.Format(Inv, "{0,-52} {1,14:N0} {2,7:F2}x", variants[i].Name, best[i], best[i] / best[0]));
         stdout.WriteLine();
         var k64 = Array.IndexOf(ks, 64);
-        stdout.WriteLine(string.Format(inv, "(b)/(a) = {0:F2} (target >= 0.95: {1})", best[1] / best[0], best[1] / best[0] >= 0.95 ? "met" : "NOT met"));
+        stdout.WriteLine(string.Format(Inv, "(b)/(a) = {0:F2} (target >= 0.95: {1})", best[1] / best[0], best[1] / best[0] >= 0.95 ? "met" : "NOT met"));
         if (k64 >= 0)
-            stdout.WriteLine(string.Format(inv, "ensemble K = 64 / (a) = {0:F1}x (target >= 20x: {1})", best[2 + k64] / best[0], best[2 + k64] / best[0] >= 20 ? "met" : "NOT met"));
+            stdout.WriteLine(string.Format(Inv, "ensemble K = 64 / (a) = {0:F1}x (target >= 20x: {1})", best[2 + k64] / best[0], best[2 + k64] / best[0] >= 20 ? "met" : "NOT met"));
         return ExitCodes.Ok;
     }
 

@@ -1,8 +1,4 @@
-using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
-using Functional.Training;
-using Functional.Training.Exercises;
 
 namespace Functional.Shell.Commands;
 
@@ -36,7 +32,6 @@ internal static class BenchMemory
 
     private static int Run(int steps, int every, double maxGrowthMb, TextWriter stdout, CancellationToken cancel)
     {
-        var inv = CultureInfo.InvariantCulture;
         using var setup = Logic.Prepare(new LogicOptions(Epochs: (steps + 3) / 4));
         var samples = new List<double>();
         var done = 0;
@@ -46,7 +41,7 @@ internal static class BenchMemory
             {
                 var mb = ResidentMb();
                 samples.Add(mb);
-                stdout.WriteLine(string.Format(inv, "step {0,8}  rss {1,8:F1} MB", done, mb));
+                stdout.WriteLine(string.Format(Inv, "step {0,8}  rss {1,8:F1} MB", done, mb));
             }
             if (e is Finished f) f.State.Dispose();
             if (done >= steps && e is EpochEvent) break;
@@ -57,7 +52,6 @@ internal static class BenchMemory
     // A small suite (every experiment, 3 repeats, both ensembles) run again and again in this process.
     private static int RunSuites(int count, int epochs, double maxGrowthMb, TextWriter stdout, CancellationToken cancel)
     {
-        var inv = CultureInfo.InvariantCulture;
         var options = new XorSuiteOptions(Repeats: 3, Epochs: epochs).Validate();
         var samples = new List<double>();
         for (var i = 1; i <= count && !cancel.IsCancellationRequested; i++)
@@ -65,7 +59,7 @@ internal static class BenchMemory
             foreach (var e in XorExperiments.Run(options, cancel)) { }
             var mb = ResidentMb();
             samples.Add(mb);
-            stdout.WriteLine(string.Format(inv, "suite {0,3}  rss {1,8:F1} MB", i, mb));
+            stdout.WriteLine(string.Format(Inv, "suite {0,3}  rss {1,8:F1} MB", i, mb));
         }
         return Verdict(samples, maxGrowthMb, stdout);
     }
@@ -78,11 +72,10 @@ internal static class BenchMemory
 
     private static int Verdict(List<double> samples, double maxGrowthMb, TextWriter stdout)
     {
-        var inv = CultureInfo.InvariantCulture;
         if (samples.Count == 0) return ExitCodes.Failure;
         var growth = samples.Max() - samples[0];
         var ok = growth <= maxGrowthMb;
-        stdout.WriteLine(string.Format(inv, "rss after warm-up {0:F1} MB, max {1:F1} MB, growth {2:F1} MB (limit {3:F0} MB): {4}",
+        stdout.WriteLine(string.Format(Inv, "rss after warm-up {0:F1} MB, max {1:F1} MB, growth {2:F1} MB (limit {3:F0} MB): {4}",
             samples[0], samples.Max(), growth, maxGrowthMb, ok ? "flat" : "GROWING"));
         return ok ? ExitCodes.Ok : ExitCodes.Failure;
     }

@@ -1,10 +1,6 @@
-using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using Functional.Reference;
-using Functional.Training;
 using Functional.Training.Data;
-using Functional.Training.Exercises;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -18,8 +14,6 @@ namespace Functional.Shell.Commands;
 /// </summary>
 internal static class BenchMnist
 {
-    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-
     /// <summary>The subcommand "mnist" for the <c>bench</c> parent command.</summary>
     internal static Command Create(TextWriter stdout, TextWriter stderr) => Create(stdout, stderr, "mnist");
 

@@ -1,8 +1,3 @@
-using System.CommandLine;
-using System.Globalization;
-using Functional.Shell.Rendering;
-using Functional.Training;
-using Functional.Training.Exercises;
 using static TorchSharp.torch;
 
 namespace Functional.Shell.Commands;
@@ -10,8 +5,6 @@ namespace Functional.Shell.Commands;
 /// <summary><c>blobs</c>: the Feedforward(2, 10) binary classifier on make_blobs data.</summary>
 internal static class BlobsCommand
 {
-    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var defaults = new BlobClassifierOptions();

@@ -1,9 +1,3 @@
-using System.CommandLine;
-using System.Globalization;
-using Functional.Shell.Rendering;
-using Functional.Training;
-using Functional.Training.Exercises;
-
 namespace Functional.Shell.Commands;
 
 /// <summary><c>logic</c>: the AND-gate tutorial and the other gates.</summary>
@@ -28,7 +22,6 @@ internal static class LogicCommand
 
     private sealed class Run(LogicOptions o, RunConsole console) : IExerciseRun
     {
-        private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
         private readonly Prepared<Trainer, LogicData> _setup = Logic.Prepare(o);
         private readonly int _every = Format.ProgressInterval(o.Epochs);
 

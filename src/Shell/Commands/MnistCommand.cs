@@ -1,9 +1,4 @@
-using System.CommandLine;
-using System.Globalization;
-using Functional.Shell.Rendering;
-using Functional.Training;
 using Functional.Training.Checkpoints;
-using Functional.Training.Exercises;
 using static TorchSharp.torch;
 
 namespace Functional.Shell.Commands;
@@ -11,8 +6,6 @@ namespace Functional.Shell.Commands;
 /// <summary><c>mnist</c>: the MNIST digit classifier, on real MNIST files or the shipped sample; <c>mnist predict</c> for a user's image.</summary>
 internal static class MnistCommand
 {
-    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-
     /// <summary>The checkpoint's file name inside <c>--out</c>.</summary>
     public const string CheckpointName = "mnist.safetensors";
 

@@ -1,16 +1,8 @@
-using System.CommandLine;
-using System.Globalization;
-using Functional.Shell.Rendering;
-using Functional.Training;
-using Functional.Training.Exercises;
-
 namespace Functional.Shell.Commands;
 
 /// <summary><c>perceptron</c>: the "Neural Networks" tutorial's walkthrough of one layer, one loss, one gradient, one update.</summary>
 internal static class PerceptronCommand
 {
-    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var defaults = new PerceptronOptions();

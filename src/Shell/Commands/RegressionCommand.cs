@@ -1,18 +1,11 @@
-using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
-using Functional.Shell.Rendering;
-using Functional.Training;
 using Functional.Training.Data;
-using Functional.Training.Exercises;
 
 namespace Functional.Shell.Commands;
 
 /// <summary><c>regression</c>: curve fitting, overfitting and weight decay on y = sin(cos(x²)) + noise.</summary>
 internal static class RegressionCommand
 {
-    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-
     /// <summary>A curve fit, and the weight decay of a second run to compare it with (null for a single run).</summary>
     private sealed record Options(RegressionOptions Fit, double? CompareWeightDecay);
 

@@ -1,9 +1,4 @@
-using System.CommandLine;
-using System.Globalization;
-using Functional.Shell.Rendering;
-using Functional.Training;
 using Functional.Training.Data;
-using Functional.Training.Exercises;
 
 namespace Functional.Shell.Commands;
 
@@ -57,7 +52,6 @@ internal static class XorCommand
     // The lines every 100 batches are the progress display (a live bar on stderr would garble them).
     private sealed class Run(XorOptions o, RunContext context) : IExerciseRun
     {
-        private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
         private readonly Prepared<Trainer, XorSets> _setup = Xor.Prepare(o);
         private readonly List<double> _stepLosses = [];
         private readonly List<EpochEvent> _epochs = [];

@@ -1,14 +1,9 @@
 using System.Collections.Immutable;
-using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Functional.Shell.Rendering;
-using Functional.Training;
 using Functional.Training.Ensembles;
 using Functional.Training.Analysis;
-using Functional.Training.Exercises;
 using Spectre.Console;
 
 namespace Functional.Shell.Commands;
@@ -16,8 +11,6 @@ namespace Functional.Shell.Commands;
 /// <summary><c>xor-experiments</c>: the XOR tutorial's experiment suite, each group of runs trained as one ensemble.</summary>
 internal static class XorExperimentsCommand
 {
-    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var d = new XorSuiteOptions();

@@ -1,7 +1,4 @@
-using System.Collections.Immutable;
-using Functional.Model;
 using Functional.Training.Optimizers;
-using static TorchSharp.torch;
 
 namespace Functional.Training.Exercises;
 

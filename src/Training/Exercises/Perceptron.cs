@@ -1,9 +1,6 @@
-using System.Collections.Immutable;
 using TorchSharp;
-using Functional.Model;
 using Functional.Training.Data;
 using Functional.Training.Optimizers;
-using static TorchSharp.torch;
 
 namespace Functional.Training.Exercises;
 

@@ -1,8 +1,6 @@
-using Functional.Model;
 using Functional.Training.Data;
 using Functional.Training.Ensembles;
 using Functional.Training.Optimizers;
-using static TorchSharp.torch;
 
 namespace Functional.Training.Exercises;
 

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Globalization;
 using Functional.Training.Data;
 using Functional.Training.Analysis;

@@ -101,11 +101,11 @@ public sealed class CommandLineTests
 
     [Theory]
     [MemberData(nameof(Caps))]
-    public void Every_cap_is_stated_in_help_and_enforced(string command, string flag, int cap)
+    public async Task Every_cap_is_stated_in_help_and_enforced(string command, string flag, int cap)
     {
         var path = command.Split(' ');
         var help = new StringWriter();
-        Assert.Equal(0, Cli.RunAsync([.. path, "--help"], help, TextWriter.Null, CancellationToken.None).GetAwaiter().GetResult());
+        Assert.Equal(0, await Cli.RunAsync([.. path, "--help"], help, TextWriter.Null, CancellationToken.None));
         var line = help.ToString().Split('\n').SingleOrDefault(l => l.TrimStart().StartsWith(flag + " ", StringComparison.Ordinal)
                                                                     || l.Contains(", " + flag + " ", StringComparison.Ordinal));
         Assert.True(line is not null, $"no {flag} in {command} --help:\n{help}");
