@@ -31,7 +31,7 @@ internal static class XorBench
         var rounds = flags.Add(new Option<int>("--rounds") { Description = "Timed runs per variant (the best counts)", DefaultValueFactory = _ => 3 }, "Rounds");
         var sizes = flags.Add(new Option<string>("--k")
         {
-            Description = $"Ensemble sizes, comma-separated, each 1 to {Limits.EnsembleMembers}",
+            Description = $"Ensemble sizes, comma-separated, each 1 to {Limits.EnsembleRuns}",
             DefaultValueFactory = _ => "1,16,64,256",
         }, "K");
         return flags.Command("xor", "XOR training throughput: imperative TorchSharp vs the functional core vs ensembles", (r, cancel) =>
@@ -41,7 +41,7 @@ internal static class XorBench
             var rs = Require.Positive("Rounds", r.GetValue(rounds));
             var ks = Numbers.IntList(sizes.Name, r.GetValue(sizes)!);
             if (ks.Count == 0) throw new OptionError("K", r.GetValue(sizes), "at least one ensemble size");
-            Require.EachBetween("K", ks, 1, Limits.EnsembleMembers, int.MaxValue);
+            Require.EachBetween("K", ks, 1, Limits.EnsembleRuns, int.MaxValue);
             return Run(n, rs, [.. ks], stdout, cancel);
         });
     }

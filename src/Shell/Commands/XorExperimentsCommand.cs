@@ -23,7 +23,7 @@ internal static class XorExperimentsCommand
         common.Seed.Description = "First seed of the repeats";
         common.Out!.Description = "Folder for the CSV, JSON and PNG results and the checkpoint";
         var only = flags.Add(new Option<int?>("--only") { Description = "Run one experiment (1-6)" }, nameof(XorSuiteOptions.Only));
-        var maxHidden = flags.Add(new Option<int>("--max-hidden") { Description = $"Largest hidden width experiment 6 tries, 1 to {Limits.SuiteHidden}", DefaultValueFactory = _ => d.MaxHidden },
+        var maxHidden = flags.Add(new Option<int>("--max-hidden") { Description = $"Largest hidden width experiment 6 tries, 1 to {Limits.SuiteHidden}, and with --repeats R at most {Limits.EnsembleRuns} / (3 × R): experiment 6 trains 3 input sizes × each width × each repeat as one ensemble", DefaultValueFactory = _ => d.MaxHidden },
             nameof(XorSuiteOptions.MaxHidden));
         var data = flags.Add(XorCommand.DataOption(), nameof(XorSuiteOptions.Data));
         return ExerciseRunner.Command("xor-experiments", "The XOR tutorial's experiments (activation, init, centering, termination, learning rate, parity), many runs at once as ensembles",

@@ -32,6 +32,11 @@ public sealed record XorSuiteOptions(int Repeats = 10, int Epochs = 100, double 
         Require.PositiveNumber(nameof(Lr), Lr);
         Require.Between(nameof(Only), Only, 1, 6);
         Require.Between(nameof(MaxHidden), MaxHidden, 1, Limits.SuiteHidden);
+        // Experiment 6 trains every input size × width × repeat at once: its ensemble's size is what costs memory.
+        var perWidth = ParityInputs.Count * Repeats;
+        if (Runs(6) && perWidth * MaxHidden > Limits.EnsembleRuns)
+            throw new OptionError(nameof(MaxHidden), MaxHidden,
+                $"at most {Limits.EnsembleRuns / perWidth} with {Repeats} repeats (experiment 6 trains {ParityInputs.Count} input sizes × each width × each repeat as one ensemble of at most {Limits.EnsembleRuns} runs)");
         Require.Defined(nameof(Data), Data);
         return this;
     }

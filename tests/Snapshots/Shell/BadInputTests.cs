@@ -103,13 +103,14 @@ public sealed class BadInputTests
         { "blobs --test-samples 100001", "--test-samples must be between 1 and 100000, got 100001" },
         { "perceptron --inputs 4097", "--inputs must be between 1 and 4096, got 4097" },
         { "perceptron --outputs 4097", "--outputs must be between 1 and 4096, got 4097" },
-        { "mnist --hidden 64,1025", "--hidden must be at most 16 values, each between 1 and 1024, got 64,1025" },
-        { "mnist --hidden 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1", "--hidden must be at most 16 values, each between 1 and 1024" },
+        { "mnist --hidden 64,1025", "--hidden must be at most 8 values, each between 1 and 1024, got 64,1025" },
+        { "mnist --hidden 1,1,1,1,1,1,1,1,1", "--hidden must be at most 8 values, each between 1 and 1024, got 1,1,1,1,1,1,1,1,1" },
         { "mnist --threads 65", "--threads must be between 1 and 64, got 65" },
         { "bench mnist --threads 65", "--threads must be between 1 and 64, got 65" },
-        { "bench xor --k 1,4097", "--k must be values each between 1 and 4096, got 1,4097" },
+        { "bench xor --k 1,3001", "--k must be values each between 1 and 3000, got 1,3001" },
         { "xor-experiments --repeats 101", "--repeats must be between 1 and 100, got 101" },
-        { "xor-experiments --max-hidden 17", "--max-hidden must be between 1 and 16, got 17" },
+        { "xor-experiments --max-hidden 33", "--max-hidden must be between 1 and 32, got 33" },
+        { "xor-experiments --repeats 100 --max-hidden 11", "--max-hidden must be at most 10 with 100 repeats (experiment 6 trains 3 input sizes × each width × each repeat as one ensemble of at most 3000 runs), got 11" },
 
         // Numbers are strict (#13): the invariant culture, no group separators, finite, within float32 where they meet it.
         { "logic --lr 0,1", "--lr must be a number written with a decimal point and no group separators (e.g. 0.01 or 1e-3), got '0,1'" },

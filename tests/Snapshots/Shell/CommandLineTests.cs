@@ -94,7 +94,7 @@ public sealed class CommandLineTests
         { "mnist", "--hidden", Limits.Width },
         { "mnist", "--threads", Limits.Threads },
         { "bench mnist", "--threads", Limits.Threads },
-        { "bench xor", "--k", Limits.EnsembleMembers },
+        { "bench xor", "--k", Limits.EnsembleRuns },
         { "xor-experiments", "--repeats", Limits.Repeats },
         { "xor-experiments", "--max-hidden", Limits.SuiteHidden },
     };
