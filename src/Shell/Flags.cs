@@ -23,9 +23,6 @@ internal sealed class Flags
     /// <summary>The flag bound to <paramref name="key"/>; an option no flag sets (a library-only one) keeps its own name.</summary>
     public string FlagOf(string key) => _byKey.TryGetValue(key, out var option) ? option.Name : key;
 
-    /// <summary>The keys bound to flags, and the flags.</summary>
-    public IReadOnlyDictionary<string, string> Bound => _byKey.ToDictionary(kv => kv.Key, kv => kv.Value.Name);
-
     /// <summary>The one line a user reads for <paramref name="error"/>: the flag, what it must be, what was given.</summary>
     public UsageException Explain(OptionError error) =>
         new($"{FlagOf(error.Option)} must be {error.Requirement}, got {OptionError.Show(error.Value)}");
