@@ -16,13 +16,13 @@ internal sealed class CommonOptions
     public Option<int>? CheckpointEvery { get; }
     public Option<string?>? Resume { get; }
 
-    /// <param name="flags">The command's flags, which these join.</param>
+    /// <param name="flags">The command's flags, which these start.</param>
     /// <param name="exercise">The command's name: the default output folder is <c>runs/&lt;exercise&gt;</c>.</param>
     /// <param name="seed">Default seed.</param>
     /// <param name="epochs">Default epochs, or null for a command without epochs (and so without checkpoints).</param>
     /// <param name="lr">Default learning rate.</param>
     /// <param name="log">Whether the command writes a <c>--log</c>.</param>
-    public CommonOptions(Flags flags, string exercise, long seed, int? epochs, double lr, bool log = true)
+    private CommonOptions(Flags flags, string exercise, long seed, int? epochs, double lr, bool log = true)
     {
         Seed = flags.Add(new Option<long>("--seed", "-s") { Description = "Random seed (same numbers as torch.manual_seed)", DefaultValueFactory = _ => seed }, "Seed");
         if (epochs is { } e)
@@ -40,6 +40,13 @@ internal sealed class CommonOptions
         CheckpointEvery = flags.Add(new Option<int>("--checkpoint-every") { Description = "Also write a checkpoint every N epochs (0: only at the end)", DefaultValueFactory = _ => 0 },
             "CheckpointEvery");
         Resume = flags.Add(new Option<string?>("--resume") { Description = "Continue the run saved in this checkpoint (.safetensors); give the same options as the run that made it" });
+    }
+
+    /// <summary>A command's flags, starting with the common options (see the constructor for the parameters).</summary>
+    public static (CommonOptions Common, Flags Flags) Of(string exercise, long seed, int? epochs, double lr, bool log = true)
+    {
+        var flags = new Flags();
+        return (new CommonOptions(flags, exercise, seed, epochs, lr, log), flags);
     }
 
     /// <summary>Where the run's files go; validated (creatable, writable) before any training starts.</summary>

@@ -8,8 +8,7 @@ internal static class BlobsCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var defaults = new BlobClassifierOptions();
-        var flags = new Flags();
-        var common = new CommonOptions(flags, "blobs", defaults.Seed, defaults.Epochs, defaults.Lr);
+        var (common, flags) = CommonOptions.Of("blobs", defaults.Seed, defaults.Epochs, defaults.Lr);
         var hidden = flags.Add(new Option<int>("--hidden") { Description = $"Hidden width of Feedforward(2, hidden), 1 to {Limits.Width}", DefaultValueFactory = _ => defaults.Hidden },
             nameof(BlobClassifierOptions.Hidden));
         var samples = flags.Add(new Option<int>("--samples") { Description = $"Training points, 1 to {Limits.Samples}", DefaultValueFactory = _ => defaults.Samples },

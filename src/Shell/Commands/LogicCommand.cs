@@ -6,8 +6,7 @@ internal static class LogicCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var defaults = new LogicOptions();
-        var flags = new Flags();
-        var common = new CommonOptions(flags, "logic", defaults.Seed, defaults.Epochs, defaults.Lr);
+        var (common, flags) = CommonOptions.Of("logic", defaults.Seed, defaults.Epochs, defaults.Lr);
         var gate = flags.Add(new Option<string>("--gate", "-g") { Description = $"Gate to learn: {string.Join("|", Logic.Gates)}", DefaultValueFactory = _ => defaults.Gate },
             nameof(LogicOptions.Gate));
         var hidden = flags.Add(new Option<int>("--hidden")

@@ -15,8 +15,7 @@ internal static class MnistCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var defaults = new MnistOptions();
-        var flags = new Flags();
-        var common = new CommonOptions(flags, "mnist", defaults.Seed, defaults.Epochs, defaults.Lr);
+        var (common, flags) = CommonOptions.Of("mnist", defaults.Seed, defaults.Epochs, defaults.Lr);
         var data = flags.Add(new Option<string?>("--data", "-d") { Description = "Folder with the four MNIST files (train-images-idx3-ubyte, …; plain or .gz); default: the shipped sample" });
         var batch = flags.Add(new Option<int>("--batch-size", "-b") { Description = "Images per step", DefaultValueFactory = _ => defaults.BatchSize }, nameof(MnistOptions.BatchSize));
         var hidden = flags.Add(new Option<string>("--hidden")

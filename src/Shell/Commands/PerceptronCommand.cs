@@ -6,9 +6,8 @@ internal static class PerceptronCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var defaults = new PerceptronOptions();
-        var flags = new Flags();
         // One step, no epochs: no --out, no checkpoints; the log holds the step.
-        var common = new CommonOptions(flags, "perceptron", defaults.Seed, epochs: null, defaults.Lr);
+        var (common, flags) = CommonOptions.Of("perceptron", defaults.Seed, epochs: null, defaults.Lr);
         common.Lr.Description = $"Learning rate of the update (positive, at most {Limits.Float32Number.ToString("0e0", Inv)})";
         common.Log!.Description = "Write the optimizer step as JSON Lines to this file";
         var inputs = flags.Add(new Option<int>("--inputs") { Description = $"Input size, 1 to {Limits.PerceptronSize}", DefaultValueFactory = _ => defaults.Inputs },

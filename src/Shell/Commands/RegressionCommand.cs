@@ -12,8 +12,7 @@ internal static class RegressionCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var defaults = new RegressionOptions();
-        var flags = new Flags();
-        var common = new CommonOptions(flags, "regression", defaults.Seed, defaults.Epochs, defaults.Lr);
+        var (common, flags) = CommonOptions.Of("regression", defaults.Seed, defaults.Epochs, defaults.Lr);
         var preset = flags.Add(new Option<string>("--preset")
         {
             Description = $"A tutorial run: {string.Join("|", Regression.Presets.Keys)} (fit = the defaults; split = fit + --split 0.8; decay = split + --weight-decay 1e-3; "

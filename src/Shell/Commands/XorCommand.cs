@@ -8,8 +8,7 @@ internal static class XorCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var defaults = new XorOptions();
-        var flags = new Flags();
-        var common = new CommonOptions(flags, "xor", defaults.Seed, defaults.Epochs, defaults.Lr);
+        var (common, flags) = CommonOptions.Of("xor", defaults.Seed, defaults.Epochs, defaults.Lr);
         var activation = flags.Add(new Option<string>("--activation", "-a") { Description = $"Hidden activation: {string.Join("|", XorOptions.Activations)}", DefaultValueFactory = _ => defaults.Activation },
             nameof(XorOptions.Activation));
         var init = flags.Add(new Option<string>("--init") { Description = "Init: default (PyTorch's Linear init) | uniform (U(-1,1) for every parameter)", DefaultValueFactory = _ => defaults.Init },

@@ -14,10 +14,9 @@ internal static class XorExperimentsCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var d = new XorSuiteOptions();
-        var flags = new Flags();
+        var (common, flags) = CommonOptions.Of("xor-experiments", d.Seed, d.Epochs, d.Lr, log: false);
         var repeats = flags.Add(new Option<int>("--repeats", "-r") { Description = $"Seeds per configuration, 1 to {Limits.Repeats}", DefaultValueFactory = _ => d.Repeats },
             nameof(XorSuiteOptions.Repeats));
-        var common = new CommonOptions(flags, "xor-experiments", d.Seed, d.Epochs, d.Lr, log: false);
         common.Epochs!.Description = "Epochs of every run";
         common.Lr.Description = $"Learning rate (all but the sweep of experiment 5; positive, at most {Limits.Float32Number.ToString("0e0", Inv)})";
         common.Seed.Description = "First seed of the repeats";

@@ -78,8 +78,7 @@ public sealed class ExerciseRunnerTests
     private static (int Code, string Stdout, string Stderr) Run(Script script, params string[] args)
     {
         var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        var flags = new Flags();
-        var common = new CommonOptions(flags, "fake", seed: 1, epochs: 3, lr: 0.1);
+        var (common, flags) = CommonOptions.Of("fake", seed: 1, epochs: 3, lr: 0.1);
         var command = ExerciseRunner.Command("fake", "a test exercise", flags, common,
             r => new FakeOptions(Require.Positive("Epochs", r.GetValue(common.Epochs!)), Require.PositiveNumber("Lr", r.GetValue(common.Lr)), r.GetValue(common.Seed)),
             (o, context) => new FakeRun(o, context, script), stdout, stderr);
