@@ -178,18 +178,4 @@ internal static class Session
                 throw new InvalidOperationException($"unknown stop reason {finished.Reason}");
         }
     }
-
-    /// <summary>The options of an exercise's options record that a resumed run must share: every property but the excluded ones, as invariant text.</summary>
-    public static ImmutableSortedDictionary<string, string> OptionsOf(object options, params string[] exclude) =>
-        options.GetType().GetProperties()
-            .Where(p => p.GetIndexParameters().Length == 0 && !exclude.Contains(p.Name) && p.Name != "EqualityContract")
-            .ToImmutableSortedDictionary(p => p.Name, p => Text(p.GetValue(options)));
-
-    private static string Text(object? value) => value switch
-    {
-        null => "",
-        string s => s,
-        System.Collections.IEnumerable items => string.Join(",", items.Cast<object?>().Select(Text)),
-        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
-    };
 }

@@ -179,7 +179,7 @@ public sealed class ReferenceParityTests(ITestOutputHelper output)
         }
         Values("fc.bias", setup.Initial.Params["fc.bias"], "bias");
         Values("output", ours.Output, "output");
-        Values("target", setup.Target, "target");
+        Values("target", setup.Data.Target, "target");
         Values("bias gradient", ours.Gradient["fc.bias"], "bias_grad");
         Values("fc.bias after the manual update", ours.ManualUpdate["fc.bias"], "manual_bias");
         Values("fc.bias after the optimizer step", ours.OptimizerUpdate["fc.bias"], "optimizer_bias");

@@ -120,7 +120,7 @@ public sealed class MnistCliTests : IDisposable
     [Fact]
     public async Task Without_data_it_uses_the_shipped_sample_and_says_so()
     {
-        var (code, stdout, stderr) = await Run("mnist", "--limit", "200", "--epochs", "1", "--quiet");
+        var (code, stdout, stderr) = await Run("mnist", "--limit", "200", "--epochs", "1");
         Assert.True(code == 0, stderr);
         Assert.Contains("no --data given, using the shipped sample of real MNIST digits (8,000 train / 2,000 test", stdout);
         Assert.Contains("200 training images", stdout);
@@ -317,9 +317,9 @@ public sealed class MnistCliTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--show", "20", "--show 20: the test set has 20 digits (0..19)")]
-    [InlineData("--hidden", "64,x", "--hidden 64,x: expected positive widths separated by commas")]
-    [InlineData("--limit", "61", "--limit 61 exceeds the 60 training images")]
+    [InlineData("--show", "20", "--show must be between 0 and 19 (the test set has 20 digits), got 20")]
+    [InlineData("--hidden", "64,x", "--hidden must be whole numbers separated by commas (e.g. 64,64,64), got '64,x'")]
+    [InlineData("--limit", "61", "--limit must be at most the 60 training images, got 61")]
     [InlineData("--batch-size", "0", "--batch-size must be positive, got 0")]
     public async Task Bad_options_are_one_line_and_exit_2(string option, string value, string message)
     {
