@@ -13,9 +13,6 @@ internal static class MnistCommand
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <summary>The checkpoint's file name inside <c>--out</c>.</summary>
-    public const string CheckpointName = "mnist.safetensors";
-
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var defaults = new MnistOptions();
@@ -51,7 +48,7 @@ internal static class MnistCommand
             Description = $"A digit image (PNG, JPEG, BMP, GIF, WebP; at most {MnistRender.MaxImagePixels / 1_000_000} megapixels), "
                           + "dark on light or light on dark; prepared as MNIST's digits were: ink cropped, hairlines thickened, scaled into 20x20 keeping its shape, centred by mass in 28x28",
         };
-        var model = new Option<string>("--model", "-m") { Description = $"Checkpoint written by mnist --out (the {CheckpointName} there)", Required = true };
+        var model = new Option<string>("--model", "-m") { Description = "The trained network: an mnist run folder (its newest checkpoint), latest, a checkpoint folder (RUN/checkpoints/step-…), or a model .safetensors file", Required = true };
         var command = new Command("predict", "Classify your own digit image with a trained checkpoint");
         command.Arguments.Add(image);
         command.Options.Add(model);

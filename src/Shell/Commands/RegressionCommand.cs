@@ -98,7 +98,8 @@ internal static class RegressionCommand
             }
             // The comparison's second run checkpoints under its own name and always starts fresh.
             var exercise = run == o ? "regression" : "regression-compare";
-            var trace = Train(s, run, exercise, run == o ? session : session with { Resume = null }, output, quiet, repeat, stdout, stderr, cancel);
+            var part = new Part(runs.Count > 1 ? traces.Count + 1 : null, traces.Sum(t => t.Finished.State.Step));
+            var trace = Train(s, run, exercise, part, run == o ? session : session with { Resume = null }, output, quiet, repeat, stdout, stderr, cancel);
             traces.Add(trace);
             if (trace.Finished.Reason is not StopReason.Completed) break;
         }
@@ -113,10 +114,14 @@ internal static class RegressionCommand
         return code;
     }
 
-    private static Trace Train(RegressionSetup s, RegressionOptions o, string exercise, SessionOptions session, RunOutput output, bool quiet, string repeat,
+    /// <summary>Which training of the run this is (null for a run of one) and the optimizer steps of those before it.</summary>
+    private sealed record Part(int? Number, long StepsBefore);
+
+    private static Trace Train(RegressionSetup s, RegressionOptions o, string exercise, Part part, SessionOptions session, RunOutput output, bool quiet, string repeat,
         TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
-        var run = Session.Resume(new ExerciseRun(exercise, s.Trainer, s.Initial, s.Plan, Session.OptionsOf(o, nameof(o.Epochs))), session, output, stdout);
+        var prepared = new ExerciseRun(exercise, s.Trainer, s.Initial, s.Plan, Session.OptionsOf(o, nameof(o.Epochs))) { Part = part.Number, StepOffset = part.StepsBefore };
+        var run = Session.Resume(prepared, session, output, stdout);
         var train = new List<double>(o.Epochs);
         var val = new List<double>(o.Epochs);
         var clock = Stopwatch.StartNew();

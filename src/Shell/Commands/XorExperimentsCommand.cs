@@ -28,17 +28,16 @@ internal static class XorExperimentsCommand
         var only = new Option<int?>("--only") { Description = "Run one experiment (1-6)" };
         var maxHidden = new Option<int>("--max-hidden") { Description = "Largest hidden width experiment 6 tries", DefaultValueFactory = _ => d.MaxHidden };
         var common = new CommonOptions("xor-experiments", d.Seed, d.Epochs, d.Lr);
-        var outDir = new Option<string>("--out", "-o") { Description = "Folder for the CSV, JSON and PNG results and the checkpoint", DefaultValueFactory = _ => Path.Combine("runs", "xor-experiments") };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display" };
         var data = XorCommand.DataOption();
         var command = new Command("xor-experiments", "The XOR tutorial's experiments (activation, init, centering, termination, learning rate, parity), many runs at once as ensembles");
-        foreach (var o in new Option[] { repeats, epochs, lr, seed, only, maxHidden, data, outDir, quiet, common.CheckpointEvery, common.Resume })
+        foreach (var o in new Option[] { repeats, epochs, lr, seed, only, maxHidden, data, common.Out, common.Log, quiet, common.CheckpointEvery, common.Resume, common.Name, common.Force, common.Keep })
             command.Options.Add(o);
         command.SetAction((r, cancel) =>
         {
             var options = new XorSuiteOptions(r.GetValue(repeats), r.GetValue(epochs), r.GetValue(lr), r.GetValue(seed), r.GetValue(only), MaxHidden: r.GetValue(maxHidden), Data: XorCommand.ParseData(r.GetValue(data)!)).Validate();
             var session = common.Session(r);
-            using var output = RunOutput.Open(null, r.GetValue(outDir));
+            using var output = common.Output(r);
             return Task.FromResult(Run(options, session, output, r.GetValue(quiet), CommonOptions.RepeatCommand(r), stdout, stderr, cancel));
         });
         return command;
@@ -71,7 +70,12 @@ internal static class XorExperimentsCommand
             {
                 report(suite.StepsDone, suite.StageLabel);
                 using var setup = suite.Prepare();
-                var run = new ExerciseRun("xor-experiments", setup.Trainer, setup.Initial, setup.Plan, options) { Stage = () => suite.Encode() };
+                var run = new ExerciseRun("xor-experiments", setup.Trainer, setup.Initial, setup.Plan, options)
+                {
+                    Stage = () => suite.Encode(),
+                    StepOffset = (long)suite.Stage * o.Epochs * Xor.TrainBatches,
+                    Part = suite.Stage + 1,
+                };
                 if (resuming)
                 {
                     run = Session.Resume(run, session, output, stdout);
@@ -99,9 +103,10 @@ internal static class XorExperimentsCommand
         var elapsed = clock.Elapsed;
         Print(stdout, results);
         WriteFiles(output, o, results, elapsed, partial: stopped);
-        if (output.OutDir is not null) stdout.WriteLine($"wrote results and plots to {output.OutDir}");
+        if (output.OutDir is not null) stdout.WriteLine($"wrote results and plots to {RunFolder.Display(output.OutDir)}");
         stdout.WriteLine(string.Format(Inv, "suite time {0:F1} s ({1} experiment{2})", elapsed.TotalSeconds, results.Count, results.Count == 1 ? "" : "s"));
         if (stopped) stderr.WriteLine($"interrupted: {results.Count} experiment{(results.Count == 1 ? "" : "s")} finished and kept");
+        output.Commit();
         return code;
     }
 
