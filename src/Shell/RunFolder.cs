@@ -107,6 +107,9 @@ internal static partial class RunFolder
     [GeneratedRegex(@"^\.step-\d{9,19}\.(tmp|del)-(\d+)$")]
     private static partial Regex LeftoverPattern();
 
+    [GeneratedRegex(@"^\.run\.lock\.(?:tmp|stale)-(\d+)$")]
+    private static partial Regex LockLeftoverPattern();
+
     /// <summary>Whether a folder name is a complete checkpoint's (<c>step-</c> and at least 9 digits).</summary>
     public static bool IsCheckpointName(string name) => CheckpointPattern().IsMatch(name);
 
@@ -132,6 +135,14 @@ internal static partial class RunFolder
     /// </summary>
     public static void RemoveLeftovers(string runFolder, TextWriter messages)
     {
+        // A lock file being made or moved aside when its process died: nothing of the run's, removed quietly.
+        foreach (var entry in Directory.EnumerateFiles(runFolder, $".{RunLock.FileName}.*"))
+        {
+            var match = LockLeftoverPattern().Match(Path.GetFileName(entry));
+            if (match.Success && int.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var owner)
+                && owner != Environment.ProcessId && !Posix.ProcessExists(owner))
+                File.Delete(entry);
+        }
         var dir = Path.Combine(runFolder, CheckpointsFolder);
         if (!Directory.Exists(dir)) return;
         foreach (var entry in Directory.EnumerateFileSystemEntries(dir))
@@ -261,12 +272,16 @@ internal static partial class RunFolder
             if (IsCheckpointName(Path.GetFileName(real)) && parent is not null && Path.GetFileName(parent) == CheckpointsFolder)
                 target = new ResumeTarget(Path.GetDirectoryName(parent)!, real);
             else if (HoldsRun(real))
+            {
+                RequireNotLive(real, what);
                 target = new ResumeTarget(real, NewestCheckpoint(real)
                     ?? throw new UsageException($"{what}: the run has no complete checkpoint to resume from (--force starts it over)"));
+            }
             else if (Path.GetFileName(real).StartsWith(".step-", StringComparison.Ordinal))
                 throw new UsageException($"{what}: a checkpoint that was never completed (its writer died); resume the run folder instead");
             else
                 throw new UsageException($"{what}: not a run folder (it has no {LogFile}) nor a checkpoint folder (RUN/{CheckpointsFolder}/step-…)");
+            RequireNotLive(target.RunFolder, what);
             RequireRunOf(target.RunFolder, exercise, what);
             return target;
         }
@@ -305,6 +320,11 @@ internal static partial class RunFolder
         throw new UsageException(HoldsRun(folder)
             ? $"{option} {path}: the run has no complete checkpoint yet"
             : $"{option} {path}: is a folder, neither a run folder nor a checkpoint folder");
+    }
+
+    private static void RequireNotLive(string runFolder, string what)
+    {
+        if (RunLock.OwnerOf(runFolder) is { Alive: true } owner) throw new UsageException($"{what}: in use by a live run (process {owner.Pid})");
     }
 
     /// <summary>The full path with symlinks in its last component resolved (so <c>runs/x/latest</c> is the run it names).</summary>

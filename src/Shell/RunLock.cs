@@ -60,7 +60,7 @@ internal sealed class RunLock : IDisposable
 
     /// <summary>
     /// Takes <paramref name="folder"/>'s lock for this process. A live owner is a <see cref="UsageException"/> (exit 2,
-    /// naming <paramref name="what"/>); a dead owner's lock is taken over, saying so on <paramref name="messages"/>.
+    /// naming <paramref name="what"/>, e.g. <c>--out DIR</c>); a dead owner's lock is taken over, saying so on <paramref name="messages"/>.
     /// </summary>
     public static RunLock Acquire(string folder, string what, TextWriter messages)
     {
@@ -79,7 +79,7 @@ internal sealed class RunLock : IDisposable
                 if (owner.Alive)
                     throw new UsageException(owner.Pid == self
                         ? $"{what}: already in use by another run in this process"
-                        : $"{what}: in use by a live run (process {owner.Pid}); wait for it to end, or stop it first");
+                        : $"{what}: in use by a live run (process {owner.Pid})");
                 // Move the dead owner's lock aside under a name of our own: of two processes doing this, one succeeds.
                 var stale = Path.Combine(folder, $".{FileName}.stale-{self}");
                 try
@@ -94,8 +94,8 @@ internal sealed class RunLock : IDisposable
                 File.Delete(stale);
                 if (moved.Alive) throw new UsageException($"{what}: in use by a live run (process {moved.Pid})");
                 messages.WriteLine(moved.Pid > 0
-                    ? $"taking over {what}: the run that held it (process {moved.Pid}) is gone"
-                    : $"taking over {what}: its lock file was unreadable (a run that died while taking it)");
+                    ? $"taking over {RunFolder.Display(folder)}: the run that held it (process {moved.Pid}) is gone"
+                    : $"taking over {RunFolder.Display(folder)}: its lock file was unreadable (a run that died while taking it)");
             }
             throw new UsageException($"{what}: its lock keeps changing hands; another run is starting there");
         }

@@ -125,8 +125,6 @@ internal sealed class RunOutput : IDisposable
             resume = RunFolder.ResolveResume(r, request.Exercise);
             if (request.Out is { } o && RunFolder.RealPath(o) != resume.RunFolder)
                 throw new UsageException($"--out {o}: a resumed run continues in its own folder ({RunFolder.Display(resume.RunFolder)}); leave --out out or give that folder");
-            if (RunLock.OwnerOf(resume.RunFolder) is { Alive: true } owner)
-                throw new UsageException($"--resume {r}: in use by a live run (process {owner.Pid})");
         }
         else if (request.Out is { } o)
         {
@@ -247,7 +245,7 @@ internal sealed class RunOutput : IDisposable
             created = !Directory.Exists(o);
             Directory.CreateDirectory(o);
             _folder = o;
-            _lock = RunLock.Acquire(o, RunFolder.Display(o), messages);
+            _lock = RunLock.Acquire(o, $"--out {request.Out}", messages);
             if (_replace)
             {
                 var removed = RemoveRun(o);
@@ -293,7 +291,7 @@ internal sealed class RunOutput : IDisposable
     private void Continue(RunFolder.ResumeTarget resume, RunRequest request, TextWriter messages)
     {
         _folder = resume.RunFolder;
-        _lock = RunLock.Acquire(_folder, RunFolder.Display(_folder), messages);
+        _lock = RunLock.Acquire(_folder, $"--resume {request.Resume}", messages);
         RunFolder.RemoveLeftovers(_folder, messages);
         var info = Checkpoint.ReadInfo(RunFolder.ReadMetadata(resume.Checkpoint), RunFolder.Display(resume.Checkpoint), request.Exercise);
         RunFolder.RemoveNewerThan(_folder, info.Step, messages);
