@@ -70,8 +70,12 @@ internal sealed class RunOutput : IDisposable
         _replace = replace;
     }
 
-    /// <summary>The run folder; null until training begins (and for a log-only output).</summary>
-    public string? OutDir => _folder;
+    /// <summary>
+    /// The run folder: known from the start for <c>--out</c> and <c>--resume</c> (a resumed suite that has nothing left
+    /// to train still rewrites its results there), made when training begins for a new default folder; null for a
+    /// log-only output.
+    /// </summary>
+    public string? OutDir => _folder ?? _resume?.RunFolder ?? _outFolder;
 
     /// <summary>The checkpoint a resumed run continues from (checked at <see cref="Open(RunRequest)"/>); null for a new run.</summary>
     public string? ResumeCheckpoint => _resume?.Checkpoint;
@@ -623,8 +627,8 @@ internal sealed class RunOutput : IDisposable
     /// <summary>Records how the last training ended, for the log's closing <c>end</c> line: completed, interrupted, diverged.</summary>
     public void Ended(string outcome) => _outcome = outcome;
 
-    /// <summary>A path inside the run folder; null before training began (and for a log-only output).</summary>
-    public string? OutFile(string name) => _folder is null ? null : Path.Combine(_folder, name);
+    /// <summary>A path inside the run folder (<see cref="OutDir"/>); null when there is none yet (or for a log-only output).</summary>
+    public string? OutFile(string name) => OutDir is { } folder ? Path.Combine(folder, name) : null;
 
     /// <summary>Closes the log with its <c>end</c> line (how the run ended) and writes everything out.</summary>
     public void Commit()
