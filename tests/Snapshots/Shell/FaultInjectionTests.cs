@@ -151,8 +151,7 @@ public sealed class FaultInjectionTests
         var resumed = ShellRunner.Run(Logic("--epochs", "6", "--resume", dir));
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         Assert.Contains("resuming at epoch 3, batch 0", resumed.Stdout);
-        Assert.Equal(ResumeTests.Events(Path.Combine(reference, "log.jsonl")), ResumeTests.Events(Path.Combine(dir, "log.jsonl")));
-        Assert.Equal(ResumeTests.ParamsBytes(reference), ResumeTests.ParamsBytes(dir));
+        ResumeTests.AssertSameRun(reference, dir);
         Directory.Delete(root, recursive: true);
     }
 
@@ -178,9 +177,7 @@ public sealed class FaultInjectionTests
         Assert.NotEmpty(pending);
         var resumed = ShellRunner.Run(Logic("--epochs", "40", "--resume", dir));
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
-        Assert.Equal(ResumeTests.Events(Path.Combine(reference, "log.jsonl")), ResumeTests.Events(Path.Combine(dir, "log.jsonl")));
-        Assert.Equal(File.ReadAllLines(Path.Combine(reference, "metrics.csv")), File.ReadAllLines(Path.Combine(dir, "metrics.csv")));
-        Assert.Equal(ResumeTests.ParamsBytes(reference), ResumeTests.ParamsBytes(dir));
+        ResumeTests.AssertSameRun(reference, dir);
         Directory.Delete(root, recursive: true);
     }
 
@@ -274,8 +271,7 @@ public sealed class FaultInjectionTests
             Assert.Equal(line, r.Stderr.Trim());
             Assert.False(File.Exists(Path.Combine(dir, "run.lock")));
         }
-        Assert.Equal(ResumeTests.Events(Path.Combine(reference, "log.jsonl")), ResumeTests.Events(Path.Combine(dir, "log.jsonl")));
-        Assert.Equal(ResumeTests.ParamsBytes(reference), ResumeTests.ParamsBytes(dir));
+        ResumeTests.AssertSameRun(reference, dir);
         Directory.Delete(root, recursive: true);
     }
 
@@ -299,8 +295,7 @@ public sealed class FaultInjectionTests
         Assert.Contains($"removed a half-written checkpoint left by process {dead}, which is gone: {torn}", r.Stderr);
         Assert.Contains($"removed the rest of an old checkpoint whose removal process {dead} did not finish: {halfRemoved}", r.Stderr);
         Assert.False(Directory.Exists(torn));
-        Assert.Equal(ResumeTests.Events(Path.Combine(reference, "log.jsonl")), ResumeTests.Events(Path.Combine(dir, "log.jsonl")));
-        Assert.Equal(ResumeTests.ParamsBytes(reference), ResumeTests.ParamsBytes(dir));
+        ResumeTests.AssertSameRun(reference, dir);
         Directory.Delete(root, recursive: true);
     }
 

@@ -18,6 +18,14 @@ public sealed class ResumeTests
         return bytes[(8 + headerLength)..];
     }
 
+    /// <summary>Asserts that the run in <paramref name="dir"/> ended as the uninterrupted one in <paramref name="reference"/>: the same events, metrics and final params.</summary>
+    internal static void AssertSameRun(string reference, string dir)
+    {
+        Assert.Equal(Events(Path.Combine(reference, "log.jsonl")), Events(Path.Combine(dir, "log.jsonl")));
+        Assert.Equal(File.ReadAllLines(Path.Combine(reference, "metrics.csv")), File.ReadAllLines(Path.Combine(dir, "metrics.csv")));
+        Assert.Equal(ParamsBytes(reference), ParamsBytes(dir));
+    }
+
     /// <summary>A log's event lines: every line after its header (the header names the command and start time of the run's first part).</summary>
     internal static string[] Events(string log)
     {
