@@ -311,12 +311,18 @@ internal sealed class RunOutput : IDisposable
         if (!Flush(durable: true)) throw new UsageException($"cannot continue the run's log: {Failure}");
         // The metrics and the --log copy are the log's, rebuilt from it.
         _ensemble = RebuildMetrics();
-        if (_teePath is not null && !SameFile(_teePath, LogPath))
+        try
         {
             OpenTee(truncate: true);
+            if (_tee is null) return;
             using var source = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            source.CopyTo(_tee!);
-            _tee!.Flush();
+            source.CopyTo(_tee);
+            _tee.Flush();
+        }
+        catch (IOException e)
+        {
+            // Nothing is trained yet and the run's own log is whole: the copy's target is the user's to fix.
+            throw new UsageException($"--log {request.Log}: cannot write ({OneLine(e.Message)})");
         }
     }
 
@@ -378,7 +384,8 @@ internal sealed class RunOutput : IDisposable
 
     private void OpenTee(bool truncate)
     {
-        if (_teePath is null) return;
+        // --log naming the run's own log.jsonl is that log, not a second copy of it.
+        if (_teePath is null || (_folder is not null && SameFile(_teePath, LogPath))) return;
         _teeFile = _fifo ?? Disk.Current.OpenWrite(_teePath, _teeInPlace ? FileMode.Open : truncate ? FileMode.Create : FileMode.OpenOrCreate);
         _fifo = null;
         _tee = Disk.Current.Writer(_teeFile);
