@@ -279,6 +279,9 @@ internal static partial class RunFolder
             }
             else if (Path.GetFileName(real).StartsWith(".step-", StringComparison.Ordinal))
                 throw new UsageException($"{what}: a checkpoint that was never completed (its writer died); resume the run folder instead");
+            else if (File.Exists(Path.Combine(real, $"{exercise}.safetensors")))
+                throw new UsageException($"{what}: holds {exercise}.safetensors, a checkpoint of an older format ({Checkpoint.OlderFormat}), "
+                                         + "which this version does not resume; start a new run (runs now keep checkpoints in RUN/checkpoints/step-…/)");
             else
                 throw new UsageException($"{what}: not a run folder (it has no {LogFile}) nor a checkpoint folder (RUN/{CheckpointsFolder}/step-…)");
             RequireNotLive(target.RunFolder, what);

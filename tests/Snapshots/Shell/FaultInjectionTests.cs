@@ -338,6 +338,7 @@ public sealed class FaultInjectionTests
         { "--resume /dev/zero", "error: --resume /dev/zero: is a character device, not a regular file" },
         { "--resume a FIFO", "fifo: is a FIFO (named pipe), not a regular file" },
         { "--resume a format 1 checkpoint", "logic.safetensors: a checkpoint of an older format (functional-checkpoint/1" },
+        { "--resume a folder of format 1", "holds logic.safetensors, a checkpoint of an older format (functional-checkpoint/1)" },
         { "--resume a run of another exercise", "a run of logic, not of blobs" },
         { "a checkpoint renamed to another step", "holds the checkpoint of step 12, not the one its name says" },
         { "a log cut short", "log.jsonl: holds 0 events, but the checkpoint resumed records 15" },
@@ -411,6 +412,12 @@ public sealed class FaultInjectionTests
                 File.WriteAllBytes(old, SafeTensors.Serialize([new TensorEntry("l1.weight", "F32", [2, 2], new byte[16])],
                     new Dictionary<string, string> { ["format"] = "functional-checkpoint/1", ["checkpoint_id"] = "12-x" }));
                 args = Logic("--epochs", "6", "--resume", old);
+                break;
+            case "--resume a folder of format 1":
+                var oldDir = Directory.CreateDirectory(Path.Combine(dir, "old")).FullName;
+                File.WriteAllBytes(Path.Combine(oldDir, "logic.safetensors"), SafeTensors.Serialize([new TensorEntry("l1.weight", "F32", [2, 2], new byte[16])],
+                    new Dictionary<string, string> { ["format"] = "functional-checkpoint/1", ["checkpoint_id"] = "12-x" }));
+                args = Logic("--epochs", "6", "--resume", oldDir);
                 break;
             case "--resume a run of another exercise": args = ["blobs", "-q", "--resume", dir]; break;
             case "a checkpoint renamed to another step":
