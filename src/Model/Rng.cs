@@ -24,13 +24,44 @@ public sealed class Rng : IEquatable<Rng>
         return new Rng(ReadState(g));
     }
 
-    /// <summary>Restores an Rng from <see cref="GetState"/> bytes (e.g. from a checkpoint).</summary>
+    /// <summary>
+    /// Restores an Rng from <see cref="GetState"/> bytes (e.g. from a checkpoint). Bytes that are not such a state throw
+    /// <see cref="ArgumentException"/> before they reach libtorch, whose own check of a malformed state aborts the process
+    /// (TorchSharp's <c>set_state</c> has no error guard): see <see cref="StateProblem"/>.
+    /// </summary>
     public static Rng FromState(byte[] state)
     {
+        ArgumentNullException.ThrowIfNull(state);
+        if (StateProblem(state) is { } problem) throw new ArgumentException($"not a generator state: {problem}", nameof(state));
         var copy = (byte[])state.Clone();
-        using (var g = Restore(copy)) { } // validates the bytes: libtorch rejects a malformed state
+        using (var g = Restore(copy)) { }
         return new Rng(copy);
     }
+
+    /// <summary>The length of a generator state as <see cref="GetState"/> returns it (libtorch's <c>CPUGeneratorImplState</c>).</summary>
+    public static int StateLength => StateLengthOnce.Value;
+
+    private static readonly Lazy<int> StateLengthOnce = new(() => Seed(0)._state.Length);
+
+    /// <summary>
+    /// Why <paramref name="state"/> would be refused by libtorch's <c>CPUGeneratorImpl::set_state</c>, or null when it
+    /// would be accepted: it must be <see cref="StateLength"/> bytes, and the mt19937 fields inside it valid (the state
+    /// seeded, 1 ≤ <c>left</c> ≤ 624, <c>next</c> ≤ 624). Layout of that struct: the initial seed (u64), <c>left</c> (i32),
+    /// <c>seeded</c> (i32), <c>next</c> (u64, read as u32), the 624 state words, the cached normal sample.
+    /// </summary>
+    public static string? StateProblem(ReadOnlySpan<byte> state)
+    {
+        if (state.Length != StateLength) return $"{state.Length} bytes, a generator state has {StateLength}";
+        var left = BitConverter.ToInt32(state[8..12]);
+        var seeded = BitConverter.ToInt32(state[12..16]);
+        var next = BitConverter.ToUInt32(state[16..20]);
+        if (seeded == 0) return "its mt19937 state is marked unseeded";
+        if (left is < 1 or > MersenneStateWords) return $"its mt19937 'left' is {left}, outside 1..{MersenneStateWords}";
+        if (next > MersenneStateWords) return $"its mt19937 'next' is {next}, above {MersenneStateWords}";
+        return null;
+    }
+
+    private const int MersenneStateWords = 624;
 
     /// <summary>A copy of the raw generator state (PyTorch's <c>Generator.get_state()</c> bytes).</summary>
     public byte[] GetState() => (byte[])_state.Clone();

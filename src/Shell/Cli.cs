@@ -84,6 +84,7 @@ public static class Cli
         yield return XorCommand.Create(stdout, stderr);
         yield return XorExperimentsCommand.Create(stdout, stderr);
         yield return MnistCommand.Create(stdout, stderr);
+        yield return RunsCommand.Create(stdout, stderr);
         var bench = BenchCommand.Create(stdout, stderr);
         bench.Subcommands.Add(BenchMnist.Create(stdout, stderr));
         bench.Subcommands.Add(BenchMemory.Create(stdout, stderr));

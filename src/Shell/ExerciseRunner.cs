@@ -25,6 +25,12 @@ internal sealed record Stage(string Name, ITrainer Trainer, TrainState Initial, 
     /// <summary>What to try when the loss turns non-finite (the end of the divergence line).</summary>
     public string DivergenceHint { get; init; } = "try a smaller --lr";
 
+    /// <summary>Which training of a run made of several this is (its epoch events' <c>part</c>); null for a run of one.</summary>
+    public int? Part { get; init; }
+
+    /// <summary>The optimizer steps of the run's trainings before this one: checkpoints are named by the run's step count.</summary>
+    public long StepOffset { get; init; }
+
     /// <summary>The stage that trains a prepared exercise.</summary>
     public static Stage Of<TTrainer, TData>(string name, Prepared<TTrainer, TData> prepared, ImmutableSortedDictionary<string, string> mustMatch)
         where TTrainer : ITrainer where TData : IDisposable =>
@@ -141,7 +147,10 @@ internal static class ExerciseRunner
         var resume = session.Resume is not null;
         foreach (var stage in run.Stages(progress))
         {
-            var exerciseRun = new ExerciseRun(stage.Name, stage.Trainer, stage.Initial, stage.Plan, stage.MustMatch) { Stage = stage.Record };
+            var exerciseRun = new ExerciseRun(stage.Name, stage.Trainer, stage.Initial, stage.Plan, stage.MustMatch)
+            {
+                Stage = stage.Record, Part = stage.Part, StepOffset = stage.StepOffset,
+            };
             if (resume && stage.Resumes)
             {
                 exerciseRun = Session.Resume(exerciseRun, session, output, console.Summary);

@@ -6,9 +6,6 @@ namespace Functional.Shell.Commands;
 /// <summary><c>mnist</c>: the MNIST digit classifier, on real MNIST files or the shipped sample; <c>mnist predict</c> for a user's image.</summary>
 internal static class MnistCommand
 {
-    /// <summary>The checkpoint's file name inside <c>--out</c>.</summary>
-    public const string CheckpointName = "mnist.safetensors";
-
     /// <summary>An MNIST run: the core's options and the shell's (the data folder, the test digit to show, the torch threads).</summary>
     private sealed record Options(MnistOptions Mnist, string? Data, int? Show, int Threads);
 
@@ -48,7 +45,7 @@ internal static class MnistCommand
             Description = $"A digit image (PNG, JPEG, BMP, GIF, WebP; at most {MnistRender.MaxImagePixels / 1_000_000} megapixels), "
                           + "dark on light or light on dark; prepared as MNIST's digits were: ink cropped, hairlines thickened, scaled into 20x20 keeping its shape, centred by mass in 28x28",
         };
-        var model = new Option<string>("--model", "-m") { Description = $"Checkpoint written by mnist --out (the {CheckpointName} there)", Required = true };
+        var model = new Option<string>("--model", "-m") { Description = "The trained network: an mnist run folder (its newest checkpoint), latest, a checkpoint folder (RUN/checkpoints/step-…), or a model .safetensors file", Required = true };
         var command = new Command("predict", "Classify your own digit image with a trained checkpoint");
         command.Arguments.Add(image);
         command.Options.Add(model);

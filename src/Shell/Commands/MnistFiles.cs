@@ -46,6 +46,9 @@ internal static class MnistFiles
     /// Reads a checkpoint file; a missing file, or one that is not a regular file, is a <see cref="UsageException"/>,
     /// bad content an <see cref="InvalidDataException"/>.
     /// </summary>
-    public static LoadedModel LoadModel(string path) =>
-        ModelCheckpoint.Deserialize(InputFile.ReadAll(path, Array.MaxLength, "--model"), path);
+    public static LoadedModel LoadModel(string path)
+    {
+        var file = RunFolder.ModelFile(path, "mnist", "--model");
+        return ModelCheckpoint.Deserialize(InputFile.ReadAll(file, Array.MaxLength, "--model"), file == path ? path : RunFolder.Display(file));
+    }
 }

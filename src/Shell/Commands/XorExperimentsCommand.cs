@@ -14,13 +14,13 @@ internal static class XorExperimentsCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var d = new XorSuiteOptions();
-        var (common, flags) = CommonOptions.Of("xor-experiments", d.Seed, d.Epochs, d.Lr, log: false);
+        var (common, flags) = CommonOptions.Of("xor-experiments", d.Seed, d.Epochs, d.Lr);
         var repeats = flags.Add(new Option<int>("--repeats", "-r") { Description = $"Seeds per configuration, 1 to {Limits.Repeats}", DefaultValueFactory = _ => d.Repeats },
             nameof(XorSuiteOptions.Repeats));
         common.Epochs!.Description = "Epochs of every run";
         common.Lr.Description = $"Learning rate (all but the sweep of experiment 5; positive, at most {Limits.Float32Number.ToString("0e0", Inv)})";
         common.Seed.Description = "First seed of the repeats";
-        common.Out!.Description = "Folder for the CSV, JSON and PNG results and the checkpoint";
+        common.Out!.Description = $"The run folder: log, CSV, JSON and PNG results, checkpoints (default: a new folder runs/xor-experiments/<time>)";
         var only = flags.Add(new Option<int?>("--only") { Description = "Run one experiment (1-6)" }, nameof(XorSuiteOptions.Only));
         var maxHidden = flags.Add(new Option<int>("--max-hidden") { Description = $"Largest hidden width experiment 6 tries, 1 to {Limits.SuiteHidden}, and with --repeats R at most {Limits.EnsembleRuns} / (3 × R): experiment 6 trains 3 input sizes × each width × each repeat as one ensemble", DefaultValueFactory = _ => d.MaxHidden },
             nameof(XorSuiteOptions.MaxHidden));
@@ -72,7 +72,12 @@ internal static class XorExperimentsCommand
             {
                 progress(_suite.StepsDone, _suite.StageLabel);
                 using var setup = _suite.Prepare();
-                yield return Stage.Of("xor-experiments", setup, _o.MustMatchOnResume()) with { Resumes = _loadState, Record = () => _suite.Encode(), DivergenceHint = "" };
+                // Steps are counted across the suite, so every stage's checkpoints have names of their own.
+                yield return Stage.Of("xor-experiments", setup, _o.MustMatchOnResume()) with
+                {
+                    Resumes = _loadState, Record = () => _suite.Encode(), DivergenceHint = "",
+                    StepOffset = (long)_suite.Stage * _o.Epochs * Xor.TrainBatches, Part = _suite.Stage + 1,
+                };
                 _loadState = false;
                 (_suite, var done) = _suite.CompleteStage();
                 _results.AddRange(done);

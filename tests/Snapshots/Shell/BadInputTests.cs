@@ -137,7 +137,7 @@ public sealed class BadInputTests
         var dir = ShellRunner.TempDir();
         var r = ShellRunner.Run("logic", "-q", "--epochs", "2", "--out", dir);
         if (r.ExitCode != 0) throw new InvalidOperationException(r.Stderr);
-        return Path.Combine(dir, "logic.safetensors");
+        return dir; // a run folder: --resume and --model take it
     });
 
     [Theory]

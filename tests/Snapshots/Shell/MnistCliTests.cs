@@ -133,13 +133,14 @@ public sealed class MnistCliTests : IDisposable
         var outDir = Path.Combine(_dir, "out");
         var (code, stdout, stderr) = await Run("mnist", "--data", data, "--epochs", "3", "--lr", "0.01", "--hidden", "16", "--out", outDir, "--show", "3", "--quiet");
         Assert.True(code == 0, stderr);
-        foreach (var f in new[] { "mnist.safetensors", "confusion.png", "test-digits.png" })
+        foreach (var f in new[] { "log.jsonl", "metrics.csv", "confusion.png", "test-digits.png" })
             Assert.True(File.Exists(Path.Combine(outDir, f)), f);
+        var checkpoint = ResumeTests.NewestCheckpoint(outDir);
         Assert.Empty(Directory.GetFiles(outDir, ".*"));
         Assert.Contains("test digit 3 (true label 3):", stdout);
         Assert.Contains("prediction 3   top 3: 3 ", stdout);
 
-        var model = ModelCheckpoint.Deserialize(File.ReadAllBytes(Path.Combine(outDir, "mnist.safetensors")), "m");
+        var model = ModelCheckpoint.Deserialize(File.ReadAllBytes(Path.Combine(checkpoint, "model.safetensors")), "m");
         model.Params.Dispose();
         Assert.Equal(Mnist.Spec([16]), model.Spec);
 
@@ -153,8 +154,12 @@ public sealed class MnistCliTests : IDisposable
             using var file = File.Create(png);
             bitmap.Encode(file, SKEncodedImageFormat.Png, 100);
         }
-        (code, stdout, stderr) = await Run("mnist", "predict", png, "--model", Path.Combine(outDir, "mnist.safetensors"));
-        Assert.True(code == 0, stderr);
+        // The run folder, its checkpoint folder and its model file name the same network.
+        foreach (var named in new[] { outDir, checkpoint, Path.Combine(checkpoint, "model.safetensors") })
+        {
+            (code, stdout, stderr) = await Run("mnist", "predict", png, "--model", named);
+            Assert.True(code == 0, stderr);
+        }
         Assert.Contains("prediction ", stdout);
         Assert.Contains("five.png: 56x56, as the network sees it:", stdout);
         Assert.Contains("preprocessed: inverted, ink box 56x6 → 20x2, centred by mass", stdout);
@@ -253,7 +258,7 @@ public sealed class MnistCliTests : IDisposable
         { "/dev/zero as image", "/dev/zero: is a character device, not a regular file" },
         { "/dev/zero as model", "error: --model /dev/zero: is a character device, not a regular file" },
         { "FIFO as model", "fifo.safetensors: is a FIFO (named pipe), not a regular file" },
-        { "folder as model", "model: is a folder, expected a file" },
+        { "folder as model", "model: is a folder, neither a run folder nor a checkpoint folder" },
         { "NaN in the model", "nan.safetensors: parameter 'fc2.bias' holds 10 NaN and 0 infinite values of 10; a model that is not finite cannot predict" },
         { "infinity in the model", "inf.safetensors: parameter 'fc1.weight' holds 0 NaN and 2 infinite values of 12544; a model that is not finite cannot predict" },
     };
