@@ -28,8 +28,12 @@ internal sealed record Stage(string Name, ITrainer Trainer, TrainState Initial, 
     /// <summary>Which training of a run made of several this is (its epoch events' <c>part</c>); null for a run of one.</summary>
     public int? Part { get; init; }
 
-    /// <summary>The optimizer steps of the run's trainings before this one: checkpoints are named by the run's step count.</summary>
-    public long StepOffset { get; init; }
+    /// <summary>
+    /// The optimizer steps of the run's trainings before this one (checkpoints are named by the run's step count); null
+    /// counts the steps of the stages trained before it in this process. A stage resumed past earlier stages that are
+    /// not trained again (the XOR suite) gives its own.
+    /// </summary>
+    public long? StepOffset { get; init; }
 
     /// <summary>The stage that trains a prepared exercise.</summary>
     public static Stage Of<TTrainer, TData>(string name, Prepared<TTrainer, TData> prepared, ImmutableSortedDictionary<string, string> mustMatch)
@@ -149,7 +153,7 @@ internal static class ExerciseRunner
         {
             var exerciseRun = new ExerciseRun(stage.Name, stage.Trainer, stage.Initial, stage.Plan, stage.MustMatch)
             {
-                Stage = stage.Record, Part = stage.Part, StepOffset = stage.StepOffset,
+                Stage = stage.Record, Part = stage.Part, StepOffset = stage.StepOffset ?? trained.Sum(t => t.Final.Step),
             };
             if (resume && stage.Resumes)
             {

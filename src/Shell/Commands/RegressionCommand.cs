@@ -116,13 +116,10 @@ internal static class RegressionCommand
                 var setup = run == o ? _first : Regression.Prepare(run);
                 if (setup != _first) _more.Add(setup);
                 _current = (run, setup, [], [], Stopwatch.StartNew());
-                // The comparison's second run checkpoints under its own name and always starts fresh; its steps count on
-                // from the first's, so its checkpoints have names of their own.
+                // The comparison's second run checkpoints under its own name and always starts fresh.
                 yield return Stage.Of(run == o ? "regression" : "regression-compare", setup, run.MustMatchOnResume()) with
                 {
-                    Resumes = run == o,
-                    Part = runs.Count > 1 ? _traces.Count + 1 : null,
-                    StepOffset = _traces.Sum(t => t.Finished.State.Step),
+                    Resumes = run == o, Part = runs.Count > 1 ? _traces.Count + 1 : null,
                 };
             }
         }

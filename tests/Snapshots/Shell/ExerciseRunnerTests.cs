@@ -108,9 +108,13 @@ public sealed class ExerciseRunnerTests
         Assert.Equal(["introduction", .. Enumerable.Range(1, 3).Select(e => $"training 1 epoch {e}"), .. Enumerable.Range(1, 3).Select(e => $"training 2 epoch {e}"), "summary"],
             stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         var log = File.ReadAllLines($"{dir}/log.jsonl");
-        Assert.Equal(2 * 3 * (4 + 1) + 1, log.Length); // two trainings of 3 epochs of 4 steps and an epoch line, then the report's line
-        Assert.Equal("{\"event\":\"summary\"}", log[^1]);
-        Assert.True(File.Exists($"{dir}/out/fake.safetensors") && File.Exists($"{dir}/out/fake-2.safetensors"));
+        // The header, two trainings of 3 epochs of 4 steps and an epoch line, the report's line, the end.
+        Assert.Equal(1 + 2 * 3 * (4 + 1) + 2, log.Length);
+        Assert.StartsWith("{\"event\":\"header\"", log[0]);
+        Assert.Equal("{\"event\":\"summary\"}", log[^2]);
+        Assert.StartsWith("{\"event\":\"end\"", log[^1]);
+        // Steps count on across the trainings, so the second's final checkpoint does not take the first's name.
+        Assert.Equal(["step-000000012", "step-000000024"], Directory.GetDirectories($"{dir}/out/checkpoints").Select(Path.GetFileName).Order());
         Assert.All(script.Finals, f => Assert.All(f.Params.Values, t => Assert.True(t.IsInvalid)));
     }
 
@@ -134,7 +138,8 @@ public sealed class ExerciseRunnerTests
         Assert.Contains("interrupted at epoch 3, batch 0; checkpoint saved to", stderr);
         Assert.Equal(["training 1", "stopped 1: Cancelled", .. reportsStoppedRuns ? new[] { "report of 1" } : [], "disposed"], script.Calls);
         Assert.Equal(reportsStoppedRuns, stdout.Contains("summary"));
-        Assert.Equal(2 * (4 + 1) + (reportsStoppedRuns ? 1 : 0), File.ReadAllLines($"{dir}/log.jsonl").Length); // committed however it ended
+        // Committed however it ended: the header, 2 epochs of 4 steps and an epoch line, the summary if reported, the end.
+        Assert.Equal(1 + 2 * (4 + 1) + (reportsStoppedRuns ? 1 : 0) + 1, File.ReadAllLines($"{dir}/log.jsonl").Length);
         Assert.All(script.Finals, f => Assert.All(f.Params.Values, t => Assert.True(t.IsInvalid)));
     }
 
@@ -144,21 +149,26 @@ public sealed class ExerciseRunnerTests
         var dir = ShellRunner.TempDir();
         Assert.Equal(0, Run(new Script(), "--epochs", "1", "--out", $"{dir}/out").Code);
         var script = new Script();
-        var (code, stdout, stderr) = Run(script, "--epochs", "3", "--out", $"{dir}/out", "--resume", $"{dir}/out/fake.safetensors");
+        // The first training's own checkpoint (1 epoch of 4 steps); the run folder's newest is the second training's.
+        var first = $"{dir}/out/checkpoints/step-000000004";
+        var (code, stdout, stderr) = Run(script, "--epochs", "3", "--out", $"{dir}/out", "--resume", first);
         Assert.True(code == 0, stderr);
         Assert.Single(stdout.Split('\n'), l => l.StartsWith("resuming", StringComparison.Ordinal));
         Assert.Contains("resuming at epoch 2, batch 0", stdout);
         Assert.Equal(["training 1 epoch 2", "training 1 epoch 3", "training 2 epoch 1"], stdout.Split('\n').Where(l => l.StartsWith("training", StringComparison.Ordinal)).Take(3));
-        var changed = Run(new Script(), "--epochs", "3", "--seed", "7", "--out", $"{dir}/out", "--resume", $"{dir}/out/fake.safetensors");
+        // The first training now ends at step 12 (3 epochs); the second's steps count on from there.
+        Assert.Equal(["step-000000012", "step-000000024"], Directory.GetDirectories($"{dir}/out/checkpoints").Select(Path.GetFileName).Order());
+        var changed = Run(new Script(), "--epochs", "5", "--seed", "7", "--out", $"{dir}/out", "--resume", $"{dir}/out/checkpoints/step-000000012");
         Assert.Equal(2, changed.Code);
-        Assert.Contains("the checkpoint was made with Seed 1, this run has 7", changed.Stderr);
+        Assert.True(changed.Stderr.Contains("the checkpoint was made with Seed 1, this run has 7"), changed.Stderr);
     }
 
     [Fact]
     public void A_checkpoint_that_cannot_be_written_does_not_stop_the_run_but_its_exit_code_is_1()
     {
         var dir = ShellRunner.TempDir();
-        Directory.CreateDirectory($"{dir}/out/fake.optim.safetensors"); // the first training's checkpoint cannot be written
+        Directory.CreateDirectory($"{dir}/out");
+        File.WriteAllText($"{dir}/out/checkpoints", "in the way"); // no checkpoint folder can be made
         var script = new Script();
         var (code, stdout, stderr) = Run(script, "--out", $"{dir}/out");
         Assert.Equal(1, code);
