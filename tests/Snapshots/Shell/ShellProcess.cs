@@ -36,9 +36,24 @@ internal sealed class ShellProcess : IDisposable
     /// <summary>Starts <paramref name="start"/> (another way in, e.g. the ./functional launcher) with its output collected.</summary>
     public static ShellProcess Start(ProcessStartInfo start)
     {
+        start = WithDefaultSignals(start);
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         return new ShellProcess(Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}"));
+    }
+
+    // A test run started as a background job of a non-interactive shell (as CI may start it) ignores SIGINT, and an
+    // ignored signal stays ignored across exec: the shell would then never see the Ctrl+C a test sends (seen: every
+    // signal test timed out that way, the child's SigIgn showing INT). `env --default-signal` gives the child the
+    // disposition a terminal gives it; `env` execs, so the pid is the shell's own.
+    private static ProcessStartInfo WithDefaultSignals(ProcessStartInfo start)
+    {
+        var wrapped = new ProcessStartInfo("env") { WorkingDirectory = start.WorkingDirectory, UseShellExecute = false };
+        wrapped.ArgumentList.Add("--default-signal=INT,TERM");
+        wrapped.ArgumentList.Add(start.FileName);
+        foreach (var a in start.ArgumentList) wrapped.ArgumentList.Add(a);
+        foreach (var (key, value) in start.Environment) wrapped.Environment[key] = value;
+        return wrapped;
     }
 
     public int Pid => _process.Id;
