@@ -79,7 +79,16 @@ internal sealed class ShellProcess : IDisposable
     /// <summary>Sends <paramref name="signal"/> (e.g. <see cref="SIGINT"/>) to the process.</summary>
     public void Signal(int signal)
     {
-        if (kill(_process.Id, signal) != 0) throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+        if (!TrySignal(signal)) throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: the process has ended");
+    }
+
+    /// <summary>Sends <paramref name="signal"/>; false if the process had already ended (and been reaped), so there was nobody to signal.</summary>
+    public bool TrySignal(int signal)
+    {
+        if (kill(_process.Id, signal) == 0) return true;
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno == ESRCH) return false;
+        throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {errno}");
     }
 
     /// <summary>Waits for the exit and returns the exit code (128 + n for a death by signal n, as a shell reports it).</summary>
@@ -103,6 +112,7 @@ internal sealed class ShellProcess : IDisposable
     public const int SIGINT = 2;
     public const int SIGKILL = 9;
     public const int SIGTERM = 15;
+    private const int ESRCH = 3;
 
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int sig);
