@@ -33,7 +33,7 @@ internal static class CompareCommand
             : RunRecord.Read(RunPaths.Resolve(a, exercise, "compare"), "compare")).ToList();
         var comparison = Comparison.Of(runs);
         var dir = OutputFolder(output);
-        var png = CurvePanels.Png(comparison.Panels(), "epoch", sharedLegend: true);
+        var png = CurvePanels.Png(comparison.Panels(), "epoch", columns: 2, sharedLegend: true);
         if (png is not null) WriteAtomic(Path.Combine(dir, PngFile), png);
         WriteAtomic(Path.Combine(dir, HtmlFile), new UTF8Encoding(false).GetBytes(comparison.Page(png, dir)));
         stdout.Write(comparison.Text());

@@ -107,6 +107,7 @@ internal static class Html
         th { background: var(--bg-soft); font-weight: 600; }
         td .num, td.num { font-variant-numeric: tabular-nums; }
         table.kv td:first-child { white-space: nowrap; }
+        table.kv td + td { overflow-wrap: anywhere; }
         img { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 4px; margin: 6px 0; }
         figure { margin: 12px 0 20px; }
         figcaption { color: var(--muted); font-size: 13px; }
@@ -122,6 +123,8 @@ internal static class Html
         details { margin: 8px 0; }
         summary { cursor: pointer; color: var(--accent); }
         .swatch { display: inline-block; width: 12px; height: 12px; border-radius: 2px; vertical-align: middle; margin-right: 6px; }
+        .columns { display: flex; flex-wrap: wrap; gap: 0 28px; align-items: flex-start; }
+        .columns > div { flex: 1 1 360px; min-width: 0; }
         footer { margin-top: 40px; color: var(--muted); font-size: 13px; }
         """;
 }

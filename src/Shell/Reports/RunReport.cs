@@ -124,11 +124,12 @@ internal static class RunReport
         if (run.Header.TryGetProperty("versions", out var versions) && versions.ValueKind == JsonValueKind.Object)
             facts.AddRange(versions.EnumerateObject().Select(v => ($"version of {v.Name}", RunRecord.Text(v.Value))));
         facts.Add(("log schema", run.HeaderText("schema") ?? "not recorded"));
-        sb.Append(Html.KeyValues(facts, "what", "value"));
-        sb.Append("<h3>Effective settings</h3><p class=\"muted\">After presets and defaults: what a checkpoint of this run records and a resume must match.</p>");
-        sb.Append(run.Settings.Count > 0 ? Html.KeyValues(run.Settings, "setting") : "<p>The header records none.</p>");
-        sb.Append("<h3>Options</h3><p class=\"muted\">Every option of the command line, defaults included.</p>");
+        sb.Append("<div class=\"columns\"><div>").Append(Html.KeyValues(facts, "what", "value")).Append("</div><div>");
+        sb.Append(run.Settings.Count > 0 ? Html.KeyValues(run.Settings, "effective setting") : "<p>The header records no settings.</p>");
+        sb.Append("<p class=\"muted\">The settings after presets and defaults: what a checkpoint of this run records and a resume must match.</p></div></div>");
+        sb.Append($"<details id=\"options\"><summary>Every option of the command line, defaults included ({run.Config.Count})</summary>");
         sb.Append(run.Config.Count > 0 ? Html.KeyValues(run.Config.Select(c => ("--" + c.Key.Replace('_', '-'), c.Value)), "option") : "<p>The header records none.</p>");
+        sb.Append("</details>");
         return sb.ToString();
     }
 
@@ -172,7 +173,7 @@ internal static class RunReport
         var first = run.Steps.Select((s, i) => (s, i)).FirstOrDefault(x => !double.IsFinite(x.s.Loss));
         if (first.s == default) return "the loss became non-finite " + LastEpochText(run);
         var before = first.i > 0 ? $" (the last finite loss was {Html.Show(run.Steps[first.i - 1].Loss)})" : "";
-        return $"the loss became {Html.Esc(first.s.Loss.ToString(Inv))} at epoch {first.s.Epoch}, batch {first.s.Batch}{before}";
+        return $"the loss became non-finite ({Html.Esc(first.s.Loss.ToString(Inv))}) at epoch {first.s.Epoch}, batch {first.s.Batch}{before}";
     }
 
     /// <summary>
@@ -245,10 +246,15 @@ internal static class RunReport
             var series = EpochSeries(run, part);
             if (i == 0 && parts.Count == 1 && StepCurve(run) is { } steps) loss.Add(steps with { Color = train });
             var mean = run.IsEnsemble ? $" (mean of {run.MemberEpochs.First(e => e.Part == part).Loss.Length} runs)" : "";
-            loss.Add(new Curve($"{label}training loss{mean}", train, series.X, series.Loss));
-            if (series.Val is { } v) loss.Add(new Curve($"{label}{ValidationName(run)}{mean}", val, series.X, v));
-            if (series.Accuracy is { } a) accuracy.Add(new Curve($"{label}{(run.Exercise == "regression" ? "validation" : "test")} accuracy{mean}", train, series.X, [.. a.Select(x => 100 * x)]));
+            // Later trainings dashed: a second training that follows the first closely stays visible.
+            var dashed = i > 0;
+            loss.Add(new Curve($"{label}training loss{mean}", train, series.X, series.Loss) { Dashed = dashed });
+            if (series.Val is { } v) loss.Add(new Curve($"{label}{ValidationName(run)}{mean}", val, series.X, v) { Dashed = dashed });
+            if (series.Accuracy is { } a)
+                accuracy.Add(new Curve($"{label}{(run.Exercise == "regression" ? "validation" : "test")} accuracy{mean}", train, series.X, [.. a.Select(x => 100 * x)]) { Dashed = dashed });
         }
+        // A run stopped in its first epoch has only its steps to show.
+        if (parts.Count == 0 && StepCurve(run) is { } early) loss.Add(early with { Color = CurvePanels.Palette[0], Faint = false });
         var panels = new List<Panel>();
         if (loss.Count > 0) panels.Add(new Panel("Loss per epoch", "loss", loss));
         if (accuracy.Count > 0) panels.Add(new Panel("Accuracy per epoch", "accuracy (%)", accuracy));
@@ -282,7 +288,7 @@ internal static class RunReport
     // The per-step losses at their place in the epoch (epoch − 1 + (batch + 1) / batches), as means of consecutive steps when there are many.
     private static Curve? StepCurve(RunRecord run)
     {
-        if (run.Steps.Length < 2 || run.Steps.Length <= run.Epochs.Length) return null; // one step per epoch says nothing the epoch curve does not
+        if (run.Steps.Length < 2 || run.Steps.Length <= run.Epochs.Length || run.Steps.Count(s => double.IsFinite(s.Loss)) < 1) return null; // one step per epoch says nothing the epoch curve does not
         var batches = run.Steps.GroupBy(s => s.Epoch).ToDictionary(g => g.Key, g => g.Max(s => s.Batch) + 1);
         var bucket = (run.Steps.Length + MaxStepPoints - 1) / MaxStepPoints;
         var xs = new List<double>();
@@ -299,7 +305,7 @@ internal static class RunReport
     private static string TrainingCurves(RunRecord run)
     {
         var panels = Panels(run);
-        if (panels.Count == 0) return "<p>The log holds no epoch yet.</p>";
+        if (panels.Count == 0) return "<p>The log holds no epoch and no step to draw.</p>";
         var sb = new StringBuilder();
         var alt = string.Join("; ", panels.Select(p => $"{p.Title}: {string.Join(", ", p.Curves.Select(c => c.Label))}"));
         sb.Append("<figure id=\"curves-figure\">").Append(Html.Image(CurvePanels.Png(panels, "epoch", columns: 2), alt));
@@ -377,7 +383,10 @@ internal static class RunReport
         else
         {
             var mean = run.IsEnsemble ? " (mean over members; min–max)" : "";
-            sb.Append(Html.Table(["", "epoch", "training loss" + mean, ValidationName(run) + mean, "accuracy" + mean], rows, "last-epoch"));
+            // A column no part fills (a run without validation or accuracy) is left out.
+            string[] head = ["", "epoch", "training loss" + mean, ValidationName(run) + mean, "accuracy" + mean];
+            var keep = Enumerable.Range(0, head.Length).Where(c => c < 3 || rows.Any(r => r[c] != "—")).ToList();
+            sb.Append(Html.Table(keep.Select(c => head[c]), rows.Select(r => keep.Select(c => r[c])), "last-epoch"));
             sb.Append("<p class=\"muted\">The training loss of an epoch is the mean of its steps' losses, each taken before that step's update.</p>");
         }
         sb.Append("<h3>Summary</h3>");
@@ -451,14 +460,15 @@ internal static class RunReport
             if (e.TryGetProperty("rows", out var rows) && rows.ValueKind == JsonValueKind.Array && rows.GetArrayLength() > 0)
             {
                 // Columns no row fills are left out (each experiment fills its own).
-                var keys = rows.EnumerateArray().SelectMany(r => r.EnumerateObject().Where(p => p.Value.ValueKind != JsonValueKind.Null).Select(p => p.Name)).Distinct().ToList();
+                var keys = rows.EnumerateArray().SelectMany(r => r.EnumerateObject()
+                    .Where(p => p.Value.ValueKind != JsonValueKind.Null && !(p.Value.ValueKind == JsonValueKind.String && p.Value.GetString() == "")).Select(p => p.Name)).Distinct().ToList();
                 sb.Append(Html.Table(keys.Select(k => Html.Esc(k.Replace('_', ' '))),
                     rows.EnumerateArray().Select(r => keys.Select(k => r.TryGetProperty(k, out var x) ? Value(k, x) : "")), "experiment-table"));
             }
             if (e.TryGetProperty("notes", out var notes) && notes.ValueKind == JsonValueKind.Array)
                 sb.Append(Paragraphs(notes.EnumerateArray().Select(RunRecord.Text)));
             foreach (var plot in run.Plots.Where(p => p.StartsWith($"xor-exp{number}-", StringComparison.Ordinal)))
-                sb.Append(Figure(run, plot, $"Experiment {number}: {plot}"));
+                sb.Append(Figure(run, plot, $"Experiment {number}."));
             sb.Append("</section>");
         }
         return sb.ToString();
@@ -546,7 +556,8 @@ internal static class RunReport
 
     private static string FilesSection(RunRecord run)
     {
-        var files = Directory.EnumerateFiles(run.Folder).Select(f => new FileInfo(f)).Where(f => !f.Name.StartsWith('.'))
+        // The lock lives only while the run does, and the page does not list itself.
+        var files = Directory.EnumerateFiles(run.Folder).Select(f => new FileInfo(f)).Where(f => !f.Name.StartsWith('.') && f.Name is not "run.lock" and not FileName)
             .OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
         var rows = files.Select(f => new[] { $"<a href=\"{Html.Esc(Uri.EscapeDataString(f.Name))}\">{Html.Esc(f.Name)}</a>", f.Length.ToString("N0", Inv) });
         return "<p>Everything in the run folder (<code>docs/run-format.md</code> describes each file). The report is made from these alone.</p>"
