@@ -73,11 +73,14 @@ try {
     const ink = inkShare(png);
     if (ink < 0.02) problems.push(`blank page: only ${(100 * ink).toFixed(2)} % of its pixels are not white`);
     if (readmeShot && readmeShot.index === index) {
-      // The README's picture: the top of the page with the curves, at a size that stays small.
-      const curves = await page.locator('#curves').boundingBox();
-      const height = Math.min(1250, Math.ceil((curves?.y ?? 0) + (curves?.height ?? 800)) + 20);
-      await page.setViewportSize({ width: 1100, height });
-      await page.screenshot({ path: readmeShot.file, clip: { x: 0, y: 0, width: 1100, height } });
+      // The README's picture: the page from its top to the end of the training curves, drawn at 0.7 scale to stay small.
+      const small = await browser.newContext({ viewport: { width: 1100, height: 900 }, deviceScaleFactor: 0.7 });
+      const view = await small.newPage();
+      await view.goto(pathToFileURL(entry.file).href, { waitUntil: 'load' });
+      const figure = await view.locator('#curves-figure').boundingBox();
+      const height = Math.ceil(figure.y + figure.height + 16);
+      await view.screenshot({ path: readmeShot.file, clip: { x: 0, y: 0, width: 1100, height }, fullPage: true });
+      await small.close();
     }
     console.log(`${problems.length === 0 ? 'ok  ' : 'FAIL'} ${entry.name}: "${facts.title}", ${facts.images.length} image(s), ${(100 * ink).toFixed(1)} % ink, screenshot ${shot}`);
     for (const p of problems) console.log(`       ${p}`);

@@ -41,7 +41,7 @@ fn regression --preset split --epochs 60
 fn regression --compare-weight-decay 0.001 --epochs 30
 fn blobs --epochs 20
 fn xor --epochs 2
-fn xor --epochs 2 --lr 0.1 --activation tanh --center
+fn xor --epochs 10 --activation tanh --center
 fn xor-experiments --repeats 1 --epochs 2 --max-hidden 2
 fn mnist --limit 300 --epochs 1
 # A diverged run (exit 3) and an interrupted one (SIGTERM mid-training: exit 130, its checkpoint kept).
@@ -67,7 +67,7 @@ const pages = [
   { name: 'mnist', file: report('mnist'), expect: [...common, 'confusion.png', 'mnist predict'] },
   { name: 'diverged', file: path.join(work, 'diverged', 'report.html'), expect: ['diverged', 'non-finite'] },
   { name: 'interrupted', file: path.join(work, 'interrupted', 'report.html'), expect: ['interrupted', '--resume'] },
-  { name: 'compare', file: path.join(work, 'compare', 'compare.html'), expect: ['compare', 'Final numbers', 'Configuration differences', 'Lr'] },
+  { name: 'compare', file: path.join(work, 'compare', 'compare.html'), expect: ['compare', 'Final numbers', 'Configuration differences', 'Activation', 'Center'] },
 ];
 process.stdout.write(JSON.stringify(pages, null, 1));
 JS

@@ -309,7 +309,7 @@ internal static class RunReport
         var sb = new StringBuilder();
         var alt = string.Join("; ", panels.Select(p => $"{p.Title}: {string.Join(", ", p.Curves.Select(c => c.Label))}"));
         sb.Append("<figure id=\"curves-figure\">").Append(Html.Image(CurvePanels.Png(panels, "epoch", columns: 2), alt));
-        sb.Append($"<figcaption>Drawn from the log's {(run.IsEnsemble ? "member_epoch" : "epoch")} events{(run.Steps.Length > 0 ? " (and step events, faint)" : "")}"
+        sb.Append($"<figcaption>Drawn from the log's {(run.IsEnsemble ? "member_epoch" : "epoch")} events{(panels.Any(p => p.Curves.Any(c => c.Faint)) ? " (and step events, faint)" : "")}"
                   + $"{(run.IsEnsemble ? "; an ensemble's curves are means over its members" : "")}.</figcaption></figure>");
         sb.Append(EpochTable(run));
         return sb.ToString();
