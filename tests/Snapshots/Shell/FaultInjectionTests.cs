@@ -233,7 +233,7 @@ public sealed class FaultInjectionTests
         Assert.Equal($"error: --out {dir}: holds another run; --resume {dir} continues it, --force replaces it", OneLine(again));
         var forced = ShellRunner.Run(Logic("--epochs", "3", "--out", dir, "--force"));
         Assert.True(forced.ExitCode == 0, forced.Stderr);
-        Assert.Matches($"^--force: replacing the run in {dir} \\(removed log.jsonl, metrics.csv, 1 checkpoint\\)$", forced.Stderr.Trim());
+        Assert.Matches($"^--force: replacing the run in {dir} \\(removed log.jsonl, metrics.csv, report.html, 1 checkpoint\\)$", forced.Stderr.Trim());
         Assert.Equal(3 * 4 + 3, ResumeTests.Events(Path.Combine(dir, "log.jsonl")).Length - 1);
     }
 
