@@ -117,6 +117,14 @@ internal static class MnistCommand
             }
         }
 
+        // The report needs the test set only: the training images (25 MB for the sample) go before it draws.
+        public void Stopped(Trained trained)
+        {
+            _setup.Data.Dispose();
+            _data.TrainImages.Dispose();
+            _data.TrainLabels.Dispose();
+        }
+
         public void Report(IReadOnlyList<Trained> trained) =>
             MnistCommand.Report(_setup, trained[0].Final, _o.Show, trained[0].Result.CheckpointPath, _context.Output, _context.Console.Summary);
 
