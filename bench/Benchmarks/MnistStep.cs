@@ -13,7 +13,7 @@ public class MnistStep : StepBenchmark
 {
     private MnistData _data = null!;
     private Prepared<Trainer, MnistTrainSet> _setup = null!;
-    private EpochData _epoch = null!;
+    private IReadOnlyList<Batch> _batches = null!;
 
     /// <inheritdoc/>
     protected override (Trainer Trainer, TrainState Initial, Batch Batch, TorchOptimizer Optimizer) Prepare()
@@ -21,14 +21,14 @@ public class MnistStep : StepBenchmark
         _data = ReadSample();
         var options = new MnistOptions(Epochs: 1);
         _setup = Mnist.Prepare(options, _data);
-        _epoch = Batching.Shuffled(_setup.Data.TrainImages, _setup.Data.TrainLabels, options.BatchSize, _setup.Initial.Rng);
-        return (_setup.Trainer, _setup.Initial, _epoch.Batches[0], new TorchOptimizer.Adam(options.Lr));
+        _batches = Batching.Shuffled(_setup.Data.TrainImages, _setup.Data.TrainLabels, options.BatchSize, _setup.Initial.Rng).GatherAll();
+        return (_setup.Trainer, _setup.Initial, _batches[0], new TorchOptimizer.Adam(options.Lr));
     }
 
     /// <inheritdoc/>
     protected override void Release()
     {
-        foreach (var b in _epoch.Batches)
+        foreach (var b in _batches)
         {
             b.Inputs.Dispose();
             b.Targets.Dispose();

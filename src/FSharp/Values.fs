@@ -77,7 +77,8 @@ module RunPlan =
     /// <summary>
     /// A plan of <c>epochs</c> epochs whose data the function draws: given the epoch (from 1) and the run's Rng, it returns
     /// the epoch's batches and the Rng after the draw. Tensors it creates belong to the epoch: the run frees them when the
-    /// epoch ends.
+    /// epoch ends. An epoch made with <c>EpochData.Lazy(count, gather, rng)</c> has each batch gathered when its step
+    /// comes; the run frees a gathered batch right after its step.
     /// </summary>
     let ofData (epochs: int) (data: int -> Rng -> EpochData) : RunPlan = RunPlan(epochs, Func<_, _, _> data)
 

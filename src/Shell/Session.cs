@@ -104,7 +104,7 @@ internal static class Session
     }
 
     // The position must lie inside this run: an epoch it has, a batch that epoch has (counted by drawing the epoch's
-    // data from the checkpoint's Rng, as the loop will; the draw is pure and its tensors are freed here).
+    // data from the checkpoint's Rng, as the loop will; the draw is pure, its tensors are freed here, no batch is gathered).
     private static void RequirePosition(Position next, RunPlan plan, Rng rng, string resume)
     {
         // A checkpoint at the very end of the training (its process was stopped, e.g. killed, while finishing up)
@@ -114,7 +114,7 @@ internal static class Session
             throw new UsageException($"--resume {resume}: the checkpoint is already past epoch {plan.Epochs}; pass a larger --epochs to train on");
         int batches;
         using (TorchSharp.torch.NewDisposeScope())
-            batches = plan.Data(next.Epoch, rng).Batches.Count;
+            batches = plan.Data(next.Epoch, rng).Count;
         if (next.Batch >= batches)
             throw new InvalidDataException($"--resume {resume}: the checkpoint continues at batch {next.Batch} of epoch {next.Epoch}, but an epoch of this run has {batches} batches");
     }

@@ -99,8 +99,67 @@ public sealed record EpochEnd(TrainState State, Position Next) : TrainEvent;
 /// </summary>
 public sealed record Finished(TrainState State, Position Next, StopReason Reason) : TrainEvent;
 
-/// <summary>The data of one epoch and the Rng after drawing it (unchanged when nothing random was drawn).</summary>
-public sealed record EpochData(IReadOnlyList<Batch> Batches, Rng Rng);
+/// <summary>
+/// The data of one epoch: <see cref="Count"/> batches and the Rng after drawing the epoch (unchanged when nothing random
+/// was drawn). Everything random is drawn when the epoch is made; <see cref="Gather"/> then gives batch i and draws
+/// nothing. Two forms: <b>eager</b> (the constructor: a list of batches made up front, e.g. the full batch or fixed
+/// batches) and <b>lazy</b> (<see cref="Lazy"/>: each batch gathered when it is asked for, as iterating a PyTorch
+/// <c>DataLoader</c> does, so a training loop holds one batch at a time instead of the whole epoch's).
+/// </summary>
+public sealed record EpochData
+{
+    private readonly IReadOnlyList<Batch>? _batches;
+    private readonly Func<int, Batch>? _gather;
+
+    /// <summary>An eager epoch: these batches, in this order; they stay whoever made them's (see <see cref="RunPlan.Data"/>).</summary>
+    public EpochData(IReadOnlyList<Batch> batches, Rng rng)
+    {
+        _batches = batches;
+        Count = batches.Count;
+        Rng = rng;
+    }
+
+    private EpochData(int count, Func<int, Batch> gather, Rng rng)
+    {
+        if (count < 0) throw new ArgumentException($"an epoch's batch count cannot be negative, got {count}");
+        _gather = gather;
+        Count = count;
+        Rng = rng;
+    }
+
+    /// <summary>
+    /// A lazy epoch of <paramref name="count"/> batches: <paramref name="gather"/> makes batch i (0 ≤ i &lt; count) when it
+    /// is asked for, as new tensors owned by the caller of <see cref="Gather"/>. It must be pure and draw nothing, so
+    /// batch i is the same whenever and however often it is gathered. Tensors it captures (e.g. the drawn sample order)
+    /// belong to whoever made the epoch and must outlive its gathering.
+    /// </summary>
+    public static EpochData Lazy(int count, Func<int, Batch> gather, Rng rng) => new(count, gather, rng);
+
+    /// <summary>The number of batches (steps) of the epoch.</summary>
+    public int Count { get; }
+
+    /// <summary>The Rng after drawing the epoch.</summary>
+    public Rng Rng { get; init; }
+
+    /// <summary>True for an epoch made by <see cref="Lazy"/>: <see cref="Gather"/> makes new tensors each time.</summary>
+    public bool IsLazy => _gather is not null;
+
+    /// <summary>
+    /// Batch <paramref name="index"/>: an eager epoch's stored batch (still its maker's), or a lazy epoch's batch gathered
+    /// now (new tensors: the caller owns them; the training loop frees them right after the batch's step).
+    /// </summary>
+    public Batch Gather(int index)
+    {
+        if (index < 0 || index >= Count) throw new ArgumentOutOfRangeException(nameof(index), index, $"the epoch has {Count} batches");
+        return _batches is not null ? _batches[index] : _gather!(index);
+    }
+
+    /// <summary>
+    /// Every batch, in order: an eager epoch's list itself, or a lazy epoch's batches all gathered now (new tensors the
+    /// caller owns), e.g. for a benchmark that reuses one epoch's batches or a test that inspects them.
+    /// </summary>
+    public IReadOnlyList<Batch> GatherAll() => _batches ?? [.. Enumerable.Range(0, Count).Select(_gather!)];
+}
 
 /// <summary>
 /// A held-out evaluation, a closed set: <see cref="OfModel"/> for one model, <see cref="OfMembers"/> for an ensemble.

@@ -8,7 +8,9 @@ namespace Functional.Training;
 /// <param name="Epochs">Total number of epochs (the run ends after epoch <c>Epochs</c>).</param>
 /// <param name="Data">
 /// Draws one epoch's batches from the run's Rng; called with the epoch number (from 1). Must be pure. Tensors it creates
-/// belong to that epoch: the loop disposes them once the epoch's steps and evaluation are done.
+/// belong to that epoch: the loop disposes them once the epoch's steps and evaluation are done. A lazy epoch
+/// (<see cref="EpochData.Lazy"/>) has each batch gathered when its step comes; the loop disposes a gathered batch right
+/// after its step.
 /// </param>
 public sealed record RunPlan(int Epochs, Func<int, Rng, EpochData> Data)
 {
@@ -47,7 +49,9 @@ public static class Loop
     /// requested (<see cref="TrainStateExtensions.Clone"/> it to keep it). The <see cref="Finished"/> state is handed over: the
     /// consumer owns it and must dispose it. No DisposeScope of the loop is open while an event is yielded, so whatever
     /// the consumer creates while handling an event is the consumer's alone and stays valid. Tensors that
-    /// <see cref="RunPlan.Data"/> creates are disposed when their epoch ends. The events can be enumerated once.
+    /// <see cref="RunPlan.Data"/> creates are disposed when their epoch ends; each step runs in a DisposeScope of its own
+    /// that gathers the step's batch (<see cref="EpochData.Gather"/>) and closes right after the step, before its
+    /// <see cref="StepEvent"/> is yielded, so a lazy epoch's batch lives for its step only. The events can be enumerated once.
     /// </para>
     /// <para>
     /// Cancellation is checked between steps: the current step always completes, and the <see cref="Finished"/> position
@@ -77,7 +81,7 @@ public static class Loop
                 var lossSum = resumed ? plan.Start.EpochLossSum : 0;
                 var memberSums = resumed ? plan.Start.MemberLossSums?.ToArray() : null; // non-null: an ensemble's epoch
                 var data = Draw(plan, epoch, state.Rng, epochTensors);
-                var count = data.Batches.Count;
+                var count = data.Count;
                 if (count == 0) throw new ArgumentException($"the data of epoch {epoch} has no batches");
                 if (first > count) throw new ArgumentException($"the start position's batch {first} is past the {count} batches of epoch {epoch}");
                 for (var b = first; b < count; b++)
@@ -88,7 +92,10 @@ public static class Loop
                         yield return new Finished(state, new Position(epoch, b, lossSum) { MemberLossSums = memberSums?.ToArray() }, new StopReason.Cancelled());
                         yield break;
                     }
-                    var (next, log) = trainer.Step(state, data.Batches[b]);
+                    Stepped stepped;
+                    using (NewDisposeScope()) // frees the batch if gathering made it; the trainer detaches the new state from every scope
+                        stepped = trainer.Step(state, data.Gather(b));
+                    var (next, log) = stepped;
                     state.Dispose();
                     state = next;
                     yield return new StepEvent(epoch, b, log.Loss) { MemberLosses = log.MemberLosses };

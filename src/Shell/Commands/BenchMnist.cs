@@ -38,7 +38,7 @@ internal static class BenchMnist
         using var setup = Mnist.Prepare(options, data);
         using var initial = setup.Initial;
         var epoch = Batching.Shuffled(setup.Data.TrainImages, setup.Data.TrainLabels, 10, initial.Rng);
-        var batches = epoch.Batches;
+        var batches = epoch.GatherAll(); // the same batches every round
         stdout.WriteLine($"bench mnist: one epoch of {batches.Count} steps (batch 10, {setup.Data.TrainImages.shape[0]:N0} images), network {setup.Trainer.Spec}, "
                          + $"{setup.Trainer.Optimizer}, {torch.get_num_threads()} torch threads, {rounds} alternating rounds");
 

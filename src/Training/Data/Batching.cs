@@ -31,37 +31,47 @@ public static class Batching
         new([new Batch(inputs.alias(), targets.alias())], rng);
 
     /// <summary>
-    /// Batches of <paramref name="batchSize"/> in order (the last may be smaller), as <c>DataLoader(shuffle=False)</c>; draws nothing.
+    /// Batches of <paramref name="batchSize"/> in order (the last may be smaller), as <c>DataLoader(shuffle=False)</c>;
+    /// draws nothing. Lazy: batch i (views of the given tensors) is made when it is gathered.
     /// </summary>
     public static EpochData InOrder(Tensor inputs, Tensor targets, int batchSize, Rng rng)
     {
-        RequireBatchSize(batchSize);
-        return new([.. Starts(inputs.shape[0], batchSize).Select(s => new Batch(inputs.narrow(0, s.Start, s.Length), targets.narrow(0, s.Start, s.Length)))], rng);
+        var n = inputs.shape[0];
+        return EpochData.Lazy(BatchCount(n, batchSize), i =>
+        {
+            var (start, length) = Slice(n, batchSize, i);
+            return new Batch(inputs.narrow(0, start, length), targets.narrow(0, start, length));
+        }, rng);
     }
 
     /// <summary>
     /// A fresh permutation of the samples (<c>torch.randperm(n)</c> from <paramref name="rng"/>), cut into batches of
-    /// <paramref name="batchSize"/> (the last may be smaller). Every sample appears in exactly one batch.
+    /// <paramref name="batchSize"/> (the last may be smaller). Every sample appears in exactly one batch. Lazy: the
+    /// permutation is drawn now, each batch gathered from it when asked for (see <see cref="InOrderOf"/>).
     /// </summary>
     public static EpochData Shuffled(Tensor inputs, Tensor targets, int batchSize, Rng rng)
     {
         RequireBatchSize(batchSize);
-        var n = inputs.shape[0];
-        var (perm, next) = rng.RandPerm(n);
-        using (perm)
-            return new(InOrderOf(inputs, targets, perm, batchSize), next);
+        var (perm, next) = rng.RandPerm(inputs.shape[0]);
+        return InOrderOf(inputs, targets, perm, batchSize, next);
     }
 
     /// <summary>
     /// The samples in the given <paramref name="order"/> (int64 indices), cut into batches of <paramref name="batchSize"/>
-    /// (the last may be smaller); each batch holds new tensors, so the order may be disposed afterwards.
+    /// (the last may be smaller), as a lazy epoch: batch i is gathered (new tensors, <c>index_select</c>) when asked for.
+    /// The epoch holds <paramref name="order"/>: it is the epoch maker's, to be freed once the epoch is done with (in
+    /// <see cref="Loop.Run"/>, at the epoch's end, with everything else <see cref="RunPlan.Data"/> created).
     /// </summary>
-    internal static IReadOnlyList<Batch> InOrderOf(Tensor inputs, Tensor targets, Tensor order, int batchSize) =>
-        [.. Starts(order.shape[0], batchSize).Select(s =>
+    internal static EpochData InOrderOf(Tensor inputs, Tensor targets, Tensor order, int batchSize, Rng rng)
+    {
+        var n = order.shape[0];
+        return EpochData.Lazy(BatchCount(n, batchSize), i =>
         {
-            using var idx = order.narrow(0, s.Start, s.Length);
+            var (start, length) = Slice(n, batchSize, i);
+            using var idx = order.narrow(0, start, length);
             return new Batch(inputs.index_select(0, idx), targets.index_select(0, idx));
-        })];
+        }, rng);
+    }
 
     /// <summary>The number of batches an epoch of <paramref name="n"/> samples has at <paramref name="batchSize"/>.</summary>
     public static int BatchCount(long n, int batchSize)
@@ -86,10 +96,11 @@ public static class Batching
             return new(new SplitIndices(order.narrow(0, 0, trainCount).clone(), order.narrow(0, trainCount, n - trainCount).clone()), next);
     }
 
-    private static IEnumerable<(long Start, long Length)> Starts(long n, int batchSize)
+    // Where batch i of an epoch of n samples starts, and its length (the last batch may be smaller).
+    private static (long Start, long Length) Slice(long n, int batchSize, int i)
     {
-        for (long s = 0; s < n; s += batchSize)
-            yield return (s, Math.Min(batchSize, n - s));
+        var start = (long)i * batchSize;
+        return (start, Math.Min(batchSize, n - start));
     }
 
     private static void RequireBatchSize(int batchSize)

@@ -47,7 +47,7 @@ public static class DataLoader
 
     /// <summary>
     /// One iteration of <c>DataLoader(TensorDataset(inputs, targets), batch_size, shuffle=False)</c>: the base seed is
-    /// drawn (and moves the Rng), then the samples come in order, <paramref name="batchSize"/> at a time.
+    /// drawn (and moves the Rng), then the samples come in order, <paramref name="batchSize"/> at a time (lazily).
     /// </summary>
     public static EpochData IterateInOrder(Tensor inputs, Tensor targets, int batchSize, Rng rng)
     {
@@ -59,15 +59,15 @@ public static class DataLoader
     /// <summary>
     /// One iteration of <c>DataLoader(TensorDataset(inputs, targets), batch_size, shuffle=True)</c>: base seed, sampler
     /// seed, the permutation from the sampler's own generator (<see cref="ShuffledOrder"/>), then batches of
-    /// <paramref name="batchSize"/> samples in that order (new tensors), the last one possibly smaller.
+    /// <paramref name="batchSize"/> samples in that order, the last one possibly smaller. Lazy, as the loader's iterator:
+    /// everything random is drawn now; each batch (new tensors) is gathered from the held order when asked for.
     /// </summary>
     public static EpochData IterateShuffled(Tensor inputs, Tensor targets, int batchSize, Rng rng)
     {
         RequireSameCount(inputs, targets);
         Batching.BatchCount(inputs.shape[0], batchSize); // validates the batch size before anything is drawn
         var (order, next) = ShuffledOrder(inputs.shape[0], rng);
-        using (order)
-            return new EpochData(Batching.InOrderOf(inputs, targets, order, batchSize), next);
+        return Batching.InOrderOf(inputs, targets, order, batchSize, next);
     }
 
     private static void RequireSameCount(Tensor inputs, Tensor targets)

@@ -170,8 +170,14 @@ public static class Regression
     {
         using var scope = NewDisposeScope();
         var epoch = DataLoader.IterateInOrder(x, y, batchSize, rng);
-        var sum = epoch.Batches.Sum(b => LossValue(trainer, p, b.Inputs, b.Targets));
-        return new(new Evaluation.OfModel(sum / epoch.Batches.Count, null), epoch.Rng);
+        var sum = 0.0;
+        for (var i = 0; i < epoch.Count; i++)
+        {
+            using var batchScope = NewDisposeScope(); // one batch at a time, as the loader's iteration
+            var b = epoch.Gather(i);
+            sum += LossValue(trainer, p, b.Inputs, b.Targets);
+        }
+        return new(new Evaluation.OfModel(sum / epoch.Count, null), epoch.Rng);
     }
 
     /// <summary>The network's prediction at every point (in x order), as [n].</summary>

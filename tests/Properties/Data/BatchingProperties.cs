@@ -20,11 +20,11 @@ public sealed class BatchingProperties
         using var scope = NewDisposeScope();
         var (x, y) = Samples(c.Samples);
         var epoch = Batching.Shuffled(x, y, c.BatchSize, Rng.Seed(c.Seed));
-        var visited = AssertWellFormed(epoch.Batches, c);
+        var visited = AssertWellFormed(epoch.GatherAll(), c);
         Assert.Equal(Enumerable.Range(0, c.Samples), visited.Order());
         // The same Rng gives the same order; the epoch hands back an advanced Rng for the next one.
         var again = Batching.Shuffled(x, y, c.BatchSize, Rng.Seed(c.Seed));
-        Assert.Equal(visited, AssertWellFormed(again.Batches, c));
+        Assert.Equal(visited, AssertWellFormed(again.GatherAll(), c));
         Assert.Equal(epoch.Rng, again.Rng);
     }
 
@@ -35,10 +35,10 @@ public sealed class BatchingProperties
         var (x, y) = Samples(c.Samples);
         var rng = Rng.Seed(c.Seed);
         var epoch = Batching.InOrder(x, y, c.BatchSize, rng);
-        Assert.Equal(Enumerable.Range(0, c.Samples), AssertWellFormed(epoch.Batches, c));
+        Assert.Equal(Enumerable.Range(0, c.Samples), AssertWellFormed(epoch.GatherAll(), c));
         Assert.Equal(rng, epoch.Rng);
         var full = Batching.FullBatch(x, y, rng);
-        Assert.Equal(Enumerable.Range(0, c.Samples), AssertWellFormed(full.Batches, c with { BatchSize = c.Samples }));
+        Assert.Equal(Enumerable.Range(0, c.Samples), AssertWellFormed(full.GatherAll(), c with { BatchSize = c.Samples }));
     }
 
     [Property]

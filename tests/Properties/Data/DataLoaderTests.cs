@@ -40,10 +40,11 @@ public sealed class DataLoaderTests
             var expected = iterations[it];
             Assert.True(long.Parse(expected.GetProperty("base_seed").GetString()!) == DataLoader.DrawSeed(rng).Value, $"{what}, iteration {it}: base seed");
             var epoch = shuffledFlags[it] ? DataLoader.IterateShuffled(x, y, batchSize, rng) : DataLoader.IterateInOrder(x, y, batchSize, rng);
-            var order = BatchingProperties.AssertWellFormed(epoch.Batches, new EpochCase(n, batchSize, 0));
-            Assert.Equal(expected.GetProperty("batches").GetInt32(), epoch.Batches.Count);
+            var batches = epoch.GatherAll();
+            var order = BatchingProperties.AssertWellFormed(batches, new EpochCase(n, batchSize, 0));
+            Assert.Equal(expected.GetProperty("batches").GetInt32(), epoch.Count);
             Assert.Equal(expected.GetProperty("batch_sizes").EnumerateArray().Select(e => (long)e.GetInt32()),
-                epoch.Batches.Select(b => b.Inputs.shape[0]).Distinct().OrderDescending());
+                batches.Select(b => b.Inputs.shape[0]).Distinct().OrderDescending());
             if (expected.TryGetProperty("order", out var full))
                 Assert.Equal(full.EnumerateArray().Select(e => e.GetInt32()), order);
             else
@@ -62,11 +63,11 @@ public sealed class DataLoaderTests
         var (x, y) = BatchingProperties.Samples(c.Samples);
         var rng = Rng.Seed(c.Seed);
         var epoch = DataLoader.IterateShuffled(x, y, c.BatchSize, rng);
-        Assert.Equal(Enumerable.Range(0, c.Samples), BatchingProperties.AssertWellFormed(epoch.Batches, c).Order());
+        Assert.Equal(Enumerable.Range(0, c.Samples), BatchingProperties.AssertWellFormed(epoch.GatherAll(), c).Order());
         Assert.Equal(DataLoader.DrawSeed(DataLoader.DrawSeed(rng).Rng).Rng, epoch.Rng);
         // Pure: the same Rng gives the same order.
-        Assert.Equal(BatchingProperties.AssertWellFormed(epoch.Batches, c),
-            BatchingProperties.AssertWellFormed(DataLoader.IterateShuffled(x, y, c.BatchSize, rng).Batches, c));
+        Assert.Equal(BatchingProperties.AssertWellFormed(epoch.GatherAll(), c),
+            BatchingProperties.AssertWellFormed(DataLoader.IterateShuffled(x, y, c.BatchSize, rng).GatherAll(), c));
     }
 
     [Property]
@@ -76,7 +77,7 @@ public sealed class DataLoaderTests
         var (x, y) = BatchingProperties.Samples(c.Samples);
         var rng = Rng.Seed(c.Seed);
         var epoch = DataLoader.IterateInOrder(x, y, c.BatchSize, rng);
-        Assert.Equal(Enumerable.Range(0, c.Samples), BatchingProperties.AssertWellFormed(epoch.Batches, c));
+        Assert.Equal(Enumerable.Range(0, c.Samples), BatchingProperties.AssertWellFormed(epoch.GatherAll(), c));
         Assert.Equal(DataLoader.DrawSeed(rng).Rng, epoch.Rng);
         Assert.NotEqual(rng, epoch.Rng);
     }
