@@ -96,7 +96,11 @@ public sealed class Params : IDisposable
     }
 
     /// <summary>A deep copy: new tensors with the same values, detached from autograd.</summary>
-    public Params Clone() => Map(t => t.detach().clone());
+    public Params Clone() => Map(t =>
+    {
+        using var detached = t.detach(); // a view of its own: freed here, not left to the finalizer
+        return detached.clone();
+    });
 
     /// <summary>A deep copy in float64: new tensors (detached, same names and shapes) whatever the dtype here.</summary>
     public Params ToFloat64() => Map(t =>

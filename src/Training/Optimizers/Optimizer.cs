@@ -71,7 +71,11 @@ public sealed class OptimizerState<S> : OptimizerState where S : ITransformState
 
     /// <inheritdoc/>
     public override OptimizerState Clone(Params like) =>
-        new OptimizerState<S>(Transform, Transform.Restore(like, Tensors.ToDictionary(t => t.Name, t => t.Value.detach().clone())));
+        new OptimizerState<S>(Transform, Transform.Restore(like, Tensors.ToDictionary(t => t.Name, t =>
+        {
+            using var detached = t.Value.detach(); // the intermediate view is freed here, not left to the finalizer
+            return detached.clone();
+        })));
 
     /// <inheritdoc/>
     public override void Dispose() => State.Dispose();
