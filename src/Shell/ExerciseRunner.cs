@@ -119,7 +119,9 @@ internal static class ExerciseRunner
             var session = common.Session(r);
             using var output = common.Output(r);
             var quiet = r.GetValue(common.Quiet);
-            var console = new RunConsole(quiet ? TextWriter.Null : stdout, stdout, stderr);
+            // Messages from the run (a checkpoint warning, the interrupt's resume command) wait for a live bar to stop.
+            var errors = new HeldLines(stderr);
+            var console = new RunConsole(quiet ? TextWriter.Null : stdout, stdout, errors);
             var trained = new List<Trained>();
             try
             {
