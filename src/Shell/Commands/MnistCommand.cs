@@ -1,3 +1,4 @@
+using Functional.Shell.Verdicts;
 using Functional.Training.Checkpoints;
 using static TorchSharp.torch;
 
@@ -111,14 +112,13 @@ internal static class MnistCommand
                     progress(s.Batch + 1, string.Format(Inv, "epoch {0}/{1}  loss {2:F4}", s.Epoch, _o.Mnist.Epochs, _sum / _steps));
                     break;
                 case EpochEvent ep:
-                    _context.Console.Progress.WriteLine(string.Format(Inv, "epoch {0}/{1}  train loss {2:F4}  test loss {3:F4}  test accuracy {4:F4}",
-                        ep.Epoch, _o.Mnist.Epochs, ep.Loss, ep.ValLoss, ep.Accuracy));
+                    _context.Console.Progress.WriteLine(Say.EpochLine(ep.Epoch, _o.Mnist.Epochs, ep.Loss, ep.ValLoss, ep.Accuracy));
                     break;
             }
         }
 
         public void Report(IReadOnlyList<Trained> trained) =>
-            MnistCommand.Report(_setup, trained[0].Final, _o.Show, trained[0].Result.CheckpointPath, _context.Output, _context.Console.Summary);
+            MnistCommand.Report(_setup, _o.Mnist, trained[0].Final, _o.Show, trained[0].Result.CheckpointPath, _context.Output, _context.Console.Summary);
 
         public void Dispose()
         {
@@ -127,17 +127,19 @@ internal static class MnistCommand
         }
     }
 
-    private static void Report(Prepared<Trainer, MnistTrainSet> setup, TrainState final, int? show, string? checkpoint, RunOutput output, TextWriter stdout)
+    private static void Report(Prepared<Trainer, MnistTrainSet> setup, MnistOptions options, TrainState final, int? show, string? checkpoint, RunOutput output, TextWriter stdout)
     {
         var spec = setup.Trainer.Spec;
         var data = setup.Data.Data;
         var predictions = Mnist.Predict(spec, final.Params, data.TestImages);
         var truth = data.TestLabels.data<long>().ToArray().Select(l => (int)l).ToArray();
         var confusion = Mnist.Confusion(truth, [.. predictions.Select(p => p.Label)]);
-        var correct = Enumerable.Range(0, truth.Length).Count(i => predictions[i].Label == truth[i]);
+        var summary = new MnistSummary(setup.Data.TrainImages.shape[0],
+            [.. Enumerable.Range(0, confusion.GetLength(0)).Select(t => Enumerable.Range(0, confusion.GetLength(1)).Select(p => confusion[t, p]).ToArray())],
+            show is { } shown ? new ShownDigit(shown, truth[shown], [.. predictions[shown].Probabilities.Select(v => (double)v)]) : null);
+        output.WriteRaw(Summaries.Event(summary));
         stdout.WriteLine();
         MnistRender.ConfusionTable(stdout, confusion);
-        stdout.WriteLine(string.Format(Inv, "test accuracy {0:F4} ({1:N0}/{2:N0} correct)", (double)correct / truth.Length, correct, truth.Length));
 
         float[]? pixels = null;
         float[] Pixels() => pixels ??= data.TestImages.contiguous().data<float>().ToArray();
@@ -146,22 +148,23 @@ internal static class MnistCommand
             stdout.WriteLine();
             stdout.WriteLine($"test digit {k} (true label {truth[k]}):");
             foreach (var line in MnistRender.TextArt(Pixels().AsSpan(k * Mnist.Pixels, Mnist.Pixels).ToArray())) stdout.WriteLine(line);
-            stdout.WriteLine(MnistRender.Describe(predictions[k]) + (predictions[k].Label == truth[k] ? "   (correct)" : "   (wrong)"));
+            stdout.WriteLine(MnistRender.Describe(predictions[k]));
         }
+        stdout.WriteLine();
+        foreach (var line in MnistVerdict.Lines(summary)) stdout.WriteLine(line);
 
-        if (output.OutDir is null) return;
-        var accuracy = ((double)correct / truth.Length).ToString("F4", Inv);
+        if (output.OutDir is not { } folder) return;
         var confusionPng = output.OutFile("confusion.png")!;
-        MnistRender.ConfusionPng(confusionPng, confusion, $"MNIST test set: accuracy {accuracy} ({correct:N0}/{truth.Length:N0})");
+        var run = $"mnist: {spec}, {options.Epochs} epochs of {summary.TrainImages:N0} images, batch {options.BatchSize}, adam lr {options.Lr.ToString(Inv)}, seed {options.Seed}";
+        MnistRender.ConfusionPng(confusionPng, confusion, $"MNIST test set: accuracy {Say.Percent(summary.Accuracy)} ({summary.Correct:N0}/{summary.Total:N0})", run);
         // The first 70 test digits, then up to 30 more mistakes, so the grid always shows what goes wrong.
         var first = Enumerable.Range(0, Math.Min(70, truth.Length)).ToList();
         var mistakes = Enumerable.Range(first.Count, truth.Length - first.Count).Where(i => predictions[i].Label != truth[i]).Take(100 - first.Count);
         var digitsPng = output.OutFile("test-digits.png")!;
         MnistRender.DigitGridPng(digitsPng, Pixels(), truth, predictions, [.. first, .. mistakes],
-            "test digits: predicted / true (mistakes framed red; after #69 only mistakes)");
-        stdout.WriteLine();
+            "test digits: predicted / true (mistakes framed red; after #69 only mistakes)", run);
         // No checkpoint path when its write failed (the session already warned): list only what was written.
-        stdout.WriteLine($"wrote {string.Join(", ", new[] { checkpoint, confusionPng, digitsPng }.OfType<string>())}");
+        stdout.WriteLine(Say.Wrote(folder, new[] { checkpoint, confusionPng, digitsPng }.OfType<string>()));
     }
 
     internal static int Predict(string imagePath, string modelPath, TextWriter stdout)

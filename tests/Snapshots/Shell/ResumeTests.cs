@@ -71,7 +71,7 @@ public sealed class ResumeTests
         using var cts = new CancellationTokenSource();
         var stderrWriter = new StringWriter();
         var code = await Functional.Shell.Cli.RunAsync([.. common, "--log", $"{dir}/part.jsonl", "--out", $"{dir}/part"],
-            new CancelOn("epoch  100/300", cts), stderrWriter, cts.Token);
+            new CancelOn("epoch 100/300", cts), stderrWriter, cts.Token);
         var interrupted = new ShellRunner.Result(code, "", stderrWriter.ToString());
         Assert.Equal(130, interrupted.ExitCode);
         Assert.Contains($"interrupted at epoch 101, batch 0; checkpoint saved to {dir}/part/checkpoints/step-000000400; resume with: ", interrupted.Stderr);

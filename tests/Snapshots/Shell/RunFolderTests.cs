@@ -50,7 +50,7 @@ public sealed class RunFolderTests
         var named = runs.Single(n => n!.EndsWith("-second"));
         var plain = runs.Single(n => n != named);
         Assert.Equal(named, new FileInfo(Path.Combine(logic, "latest")).LinkTarget); // relative: the folder's name
-        Assert.Contains($"checkpoint: runs/logic/{named}/checkpoints/step-000000008", second.Stdout);
+        Assert.Contains($"wrote to runs/logic/{named}: checkpoints/step-000000008", second.Stdout);
 
         var resumed = Shell(cwd, "logic", "--epochs", "4", "-q", "--resume", "latest");
         Assert.True(resumed.Code == 0, resumed.Stderr);
