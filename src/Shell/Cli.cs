@@ -85,6 +85,7 @@ public static class Cli
         yield return XorExperimentsCommand.Create(stdout, stderr);
         yield return MnistCommand.Create(stdout, stderr);
         yield return RunsCommand.Create(stdout, stderr);
+        yield return CompareCommand.Create(stdout);
         var bench = BenchCommand.Create(stdout, stderr);
         bench.Subcommands.Add(BenchMnist.Create(stdout, stderr));
         bench.Subcommands.Add(BenchMemory.Create(stdout, stderr));

@@ -137,6 +137,7 @@ internal static class ExerciseRunner
                 finally
                 {
                     output.Commit(); // the log is kept however the run ended
+                    Reports.RunReport.WriteAtEnd(output.OutDir, console);
                 }
                 return ExitCode(trained);
             }

@@ -107,6 +107,9 @@ internal static class Session
     // data from the checkpoint's Rng, as the loop will; the draw is pure and its tensors are freed here).
     private static void RequirePosition(Position next, RunPlan plan, Rng rng, string resume)
     {
+        // A checkpoint at the very end of the training (its process was stopped, e.g. killed, while finishing up)
+        // resumes to finish up: nothing is trained, the results and the log's end are written.
+        if (next.Epoch == plan.Epochs + 1 && next.Batch == 0) return;
         if (next.Epoch > plan.Epochs)
             throw new UsageException($"--resume {resume}: the checkpoint is already past epoch {plan.Epochs}; pass a larger --epochs to train on");
         int batches;

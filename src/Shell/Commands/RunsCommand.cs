@@ -15,7 +15,7 @@ internal static class RunsCommand
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var command = new Command("runs", $"The run folders under {RunFolder.Root}/: list them, remove them");
+        var command = new Command("runs", $"The run folders under {RunFolder.Root}/: list them, remove them, make their reports");
         var exercise = new Argument<string?>("EXERCISE") { Description = "Only this exercise's runs", Arity = ArgumentArity.ZeroOrOne };
         var list = new Command("list", "Each run: folder, exercise, start, status (completed, interrupted, diverged, failed, running) and its last epoch's numbers");
         list.Arguments.Add(exercise);
@@ -26,6 +26,7 @@ internal static class RunsCommand
         rm.SetAction((r, _) => Task.FromResult(Remove(r.GetValue(folders)!, stdout)));
         command.Subcommands.Add(list);
         command.Subcommands.Add(rm);
+        command.Subcommands.Add(ReportCommand.Create(stdout));
         return command;
     }
 

@@ -132,13 +132,10 @@ internal static class Charts
     /// <summary>The ScottPlot plot of <paramref name="chart"/> (its legend, if any, outside the data area when <paramref name="legend"/>).</summary>
     internal static Plot Build(Chart chart, bool legend = true)
     {
-        var plot = new Plot();
-        plot.Title(chart.Title);
+        var plot = New(chart.Title, chart.XLabel, chart.YLabel);
         plot.Axes.Title.Label.FontSize = 14; // two lines: what it shows, and which run made it
-        plot.XLabel(chart.XLabel);
-        plot.YLabel(chart.YLabel);
         if (chart.Heat is { } heat) AddHeat(plot, heat);
-        foreach (var s in chart.Series) Add(plot, s, chart.LogX, chart.LogY);
+        foreach (var s in chart.Series) Add(plot, s, chart.LogY, chart.LogX);
         if (chart.LogY) plot.Axes.Left.TickGenerator = LogTicks(chart.Series.SelectMany(s => s.Y));
         if (chart.LogX) plot.Axes.Bottom.TickGenerator = LogTicks(chart.Series.SelectMany(s => s.X));
         if (chart.IntegerX) plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
@@ -153,8 +150,18 @@ internal static class Charts
         return plot;
     }
 
-    /// <summary>Adds one series to <paramref name="plot"/>, on log10 axes where asked.</summary>
-    private static void Add(Plot plot, Series s, bool logX, bool logY)
+    /// <summary>A new plot with title and axis labels (a report's panels start from it too).</summary>
+    public static Plot New(string title, string xLabel, string yLabel)
+    {
+        var plot = new Plot();
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
+        return plot;
+    }
+
+    /// <summary>Adds one series to <paramref name="plot"/>, on log10 axes where asked (non-positive values dropped there).</summary>
+    public static void Add(Plot plot, Series s, bool logY = false, bool logX = false)
     {
         var keep = Enumerable.Range(0, Math.Min(s.X.Length, s.Y.Length))
             .Where(i => (!logX || s.X[i] > 0 && double.IsFinite(s.X[i])) && (!logY || s.Y[i] > 0 && double.IsFinite(s.Y[i]))).ToArray();

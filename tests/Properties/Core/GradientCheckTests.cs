@@ -22,11 +22,17 @@ public sealed class GradientCheckTests
         var d = new Draws(m.Seed);
         var a = d.Normal(m.Shape);
         var x = d.Normal(m.Shape);
-        // L = Σ a·x², ∂L/∂x = 2a·x; a central difference is exact on a quadratic up to rounding.
+        // L = Σ a·x², ∂L/∂x = 2a·x; a central difference is exact on a quadratic up to rounding: the two sums of n terms
+        // each round by at most n ulps of Σ|a·x²|, their difference is divided by 2ε, and x ± ε itself rounds by an ulp
+        // of x (a relative error of |x|·2⁻⁵² / 2ε in the step, below 1e-8 for these draws).
         var numeric = Gradients.FiniteDifferences(p => p["x"].pow(2).mul(a).sum(), Params.Of(["x"], [x]));
         Assert.Equal(ScalarType.Float64, numeric["x"].dtype);
         Assert.Equal(x.shape, numeric["x"].shape);
-        Assert.True(TensorAssert.MaxRelativeError(numeric["x"], x.mul(a).mul(2), floor: 1e-3) < 1e-6);
+        var exact = x.to_type(ScalarType.Float64).mul(a).mul(2);
+        var rounding = 2 * x.numel() * Math.Pow(2, -52) * x.to_type(ScalarType.Float64).pow(2).mul(a).abs().sum().ToDouble()
+                       / (2 * Gradients.DefaultEps);
+        var worst = numeric["x"].sub(exact).abs().sub(exact.abs().mul(1e-8)).max().ToDouble();
+        Assert.True(worst <= rounding, $"finite differences off by {worst:E2} beyond the rounding bound {rounding:E2}");
     }
 
     [Fact]

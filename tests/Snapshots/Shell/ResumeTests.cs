@@ -51,6 +51,28 @@ public sealed class ResumeTests
         Assert.Equal(ParamsBytes($"{dir}/full"), ParamsBytes($"{dir}/part"));
     }
 
+    [Fact]
+    public void A_run_stopped_after_its_last_epoch_resumes_to_finish_up_without_training_again()
+    {
+        var dir = ShellRunner.TempDir();
+        string[] run = ["logic", "--seed", "4", "--epochs", "20", "--out", $"{dir}/run"];
+        var first = ShellRunner.Run(run);
+        Assert.Equal(0, first.ExitCode);
+        var events = Events($"{dir}/run/log.jsonl");
+        // As a kill -9 right after the final checkpoint leaves it: the log without what follows the training (its end).
+        var log = File.ReadAllLines($"{dir}/run/log.jsonl");
+        Assert.StartsWith("{\"event\":\"end\"", log[^1]);
+        File.WriteAllLines($"{dir}/run/log.jsonl", log[..^1]);
+        var resumed = ShellRunner.Run([.. run, "--resume", $"{dir}/run"]);
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Contains("resuming at epoch 21, batch 0", resumed.Stdout);
+        Assert.Contains("/4 rows correct", resumed.Stdout); // the results are written after all
+        Assert.Equal(events, Events($"{dir}/run/log.jsonl")); // no event twice, none missing
+        var further = ShellRunner.Run(["logic", "--seed", "4", "--epochs", "19", "--out", $"{dir}/run", "--resume", $"{dir}/run"]);
+        Assert.Equal(2, further.ExitCode);
+        Assert.Contains("the checkpoint is already past epoch 19", further.Stderr);
+    }
+
     /// <summary>Cancels (as Ctrl+C does) as soon as a given text is written: a deterministic interrupt point.</summary>
     private sealed class CancelOn(string trigger, CancellationTokenSource cts) : StringWriter
     {

@@ -105,7 +105,7 @@ public sealed class RunFolderTests
     }
 
     /// <summary>The built shell run as a process in <paramref name="cwd"/> (runs/ is relative to the current folder).</summary>
-    private static (int Code, string Stdout, string Stderr) Shell(string cwd, params string[] args)
+    internal static (int Code, string Stdout, string Stderr) Shell(string cwd, params string[] args)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { WorkingDirectory = cwd };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Functional.Shell.dll"));
