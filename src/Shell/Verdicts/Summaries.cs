@@ -31,6 +31,9 @@ internal static class Summaries
         // NaN and infinities are written as the log writes them: "NaN", "Infinity", "-Infinity".
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         AllowOutOfOrderMetadataProperties = true,
+        // A summary missing a field, or with null where the record has none, is not read as zeros and nulls.
+        RespectRequiredConstructorParameters = true,
+        RespectNullableAnnotations = true,
     };
 
     /// <summary>The log's <c>summary</c> event for <paramref name="summary"/>: one JSON object, <c>event</c> and <c>exercise</c> first.</summary>
