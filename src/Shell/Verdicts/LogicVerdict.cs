@@ -32,7 +32,7 @@ internal static class LogicVerdict
         var separable = !(s.Gate is "xor" or "xnor");
         if (separable)
         {
-            lines.Add($"{gate} is linearly separable (one straight line splits its 1s from its 0s), so a single neuron learns it too (--hidden 0); "
+            lines.Add($"{gate} is linearly separable (one straight line puts the rows where it is 1 on one side and the rest on the other), so a single neuron learns it too (--hidden 0); "
                       + "XOR is not: no straight line puts (0, 1) and (1, 0) on one side and (0, 0) and (1, 1) on the other, so logic --gate xor --hidden 0 cannot learn it");
             if (wrong.Count > 0) lines.Add("try more --epochs or another --seed");
         }

@@ -64,10 +64,12 @@ internal static class RegressionVerdict
             var ratio = val / main.FinalTrainLoss;
             if (sequential)
             {
-                lines.Add($"overfitting, and where: on the training range {range} the MSE is {Say.Num(main.FinalTrainLoss)}; on the held-out right end {held} "
-                          + $"it is {Say.Num(val)}, {Say.Times(ratio)} as much. The network never saw that end"
-                          + (s.Activation is "elu" or "relu" ? $", and past its data it goes on in a straight line ({s.Activation.ToUpperInvariant()} is linear for large inputs)" : "")
-                          + ": that is extrapolation, which fitting the seen range better cannot fix");
+                var seen = $"on the training range {range} the MSE is {Say.Num(main.FinalTrainLoss)}; on the held-out right end {held} it is {Say.Num(val)}, {Say.Times(ratio)} as much";
+                lines.Add(ratio >= 1.5
+                    ? $"does it overfit, and where? {seen}: the fit fails where the network never saw data"
+                      + (Linear.TryGetValue(s.Activation, out var name) ? $", and past its data it goes on in a straight line ({name} is linear for large inputs)" : "")
+                      + ". That is extrapolation, not a fit that follows the training points' noise, and fitting the seen range better cannot fix it"
+                    : $"does it overfit, and where? {seen}: so far the fit carries over to the unseen end about as well as it fits the seen range");
             }
             else
                 lines.Add($"the held-out points lie between training points (interpolation): validation MSE {Say.Num(val)} against {Say.Num(main.FinalTrainLoss)} in training "
@@ -121,6 +123,9 @@ internal static class RegressionVerdict
             yield return $"weight decay would not fix this: it shrinks the weights and smooths the fit, but {extrapolation} "
                          + "(--compare-weight-decay 1e-3 shows it; --split-mode random holds out points between training points instead)";
     }
+
+    // Activations that are linear for large inputs, by their usual names.
+    private static readonly IReadOnlyDictionary<string, string> Linear = new Dictionary<string, string> { ["elu"] = "ELU", ["relu"] = "ReLU" };
 
     /// <summary>‖θ‖: the Euclidean norm of every parameter.</summary>
     public static double Norm(IEnumerable<double> theta) => Math.Sqrt(theta.Sum(v => v * v));

@@ -118,7 +118,7 @@ internal static class SuiteVerdict
         };
         var below = e.Rows.Where(r => r.AccuracyMean < 0.5).ToList();
         if (below.Count > 0)
-            lines.Add($"{Say.List(below.Select(r => $"{r.Setting}'s {Say.Percent(r.AccuracyMean)}"))} is below 50 %: a sample counts as right only when round(output) = round(target), "
+            lines.Add($"{Say.List(below.Select(r => $"{r.Setting}'s {Say.Percent(r.AccuracyMean)}"))} {(below.Count == 1 ? "is" : "are")} below 50 %: a sample counts as right only when round(output) = round(target), "
                       + "so an output that rounds to neither class counts wrong for both");
         return lines;
     }
