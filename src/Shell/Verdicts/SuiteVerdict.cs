@@ -135,7 +135,7 @@ internal static class SuiteVerdict
             lines.Add($"when has sigmoid stopped learning? Not when its loss goes flat: {left.Count} of {e.Rows.Count} runs sat on a plateau and then fell "
                       + $"(first plateau end at {(ends[0] == ends[^1] ? $"epoch {ends[0]}" : $"epochs {ends[0]}–{ends[^1]}, median {Say.Num(Median(ends))}")})");
         if (stuck.Count > 0)
-            lines.Add($"{Say.Count(stuck.Count, "run")} had not left {(stuck.Count == 1 ? "its" : "theirs")} after {Say.Count(epochs, "epoch")} "
+            lines.Add($"{Say.Count(stuck.Count, "run")} had not left {(stuck.Count == 1 ? "its plateau" : "their plateaus")} after {Say.Count(epochs, "epoch")} "
                       + $"(test accuracy {Say.List(stuck.Select(r => Say.Percent(r.AccuracyMean)))}): a flat loss is no reason to stop; more epochs may still bring the fall");
         return lines;
     }
