@@ -55,7 +55,7 @@ public sealed class RunFolderTests
         var resumed = Shell(cwd, "logic", "--epochs", "4", "-q", "--resume", "latest");
         Assert.True(resumed.Code == 0, resumed.Stderr);
         Assert.Contains("resuming at epoch 3, batch 0", resumed.Stdout);
-        Assert.Equal(4 * 5 + 1, File.ReadAllLines(Path.Combine(logic, named!, "log.jsonl")).Length - 1);
+        Assert.Equal(4 * 5 + 2, File.ReadAllLines(Path.Combine(logic, named!, "log.jsonl")).Length - 1); // 4 epochs of 4 steps and an epoch event, the summary, the end
 
         var list = Shell(cwd, "runs", "list");
         Assert.True(list.Code == 0, list.Stderr);
