@@ -116,17 +116,7 @@ internal static class Charts
         foreach (var plot in plots.Skip(1)) figure.AddPlot(plot);
         figure.Layout = new ScottPlot.MultiplotLayouts.Columns();
         figure.SharedAxes.ShareY(plots);
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp.png");
-        try
-        {
-            figure.SavePng(temp, width, height);
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        WriteAtomically(path, temp => figure.SavePng(temp, width, height));
     }
 
     /// <summary>The ScottPlot plot of <paramref name="chart"/> (its legend, if any, outside the data area when <paramref name="legend"/>).</summary>
@@ -265,13 +255,19 @@ internal static class Charts
     }
 
     /// <summary>Writes <paramref name="plot"/> as a PNG, atomically.</summary>
-    private static void SavePng(Plot plot, string path, int width, int height)
+    private static void SavePng(Plot plot, string path, int width, int height) => WriteAtomically(path, temp => plot.SavePng(temp, width, height));
+
+    /// <summary>
+    /// Has <paramref name="save"/> write a temporary file beside <paramref name="path"/>, then renames it into place: an
+    /// interrupted run never leaves a half-written image.
+    /// </summary>
+    private static void WriteAtomically(string path, Action<string> save)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp.png");
         try
         {
-            plot.SavePng(temp, width, height);
+            save(temp);
             File.Move(temp, path, overwrite: true);
         }
         finally
