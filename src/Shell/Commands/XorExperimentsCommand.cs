@@ -62,7 +62,7 @@ internal static class XorExperimentsCommand
             context.Console.Progress.WriteLine($"xor-experiments: {o.Repeats} repeats (seeds {o.Seed}..{o.Seed + o.Repeats - 1}), {o.Epochs} epochs, lr {o.Lr.ToString(Inv)}, data {XorCommand.DataName(o.Data)}; "
                                                + $"{Say.Count(groups.Count, "ensemble")}: {string.Join(" + ", groups.Select((_, s) => $"{(groups[s].Length == 1 ? "experiment" : "experiments")} {string.Join(",", groups[s])} ({Say.Count(_suite.MembersOf(s).Count, "run")})"))}"
                                                + (o.Runs(5) ? $"; experiment 5 sweeps {Say.Count(XorSuiteOptions.SweepRates.Count, "learning rate")} at seed {o.SweepSeed} (--sweep-seed)" : "")
-                                               + (o.Baseline ? $"; experiment 1 runs too, as the baseline experiment {o.Only} is compared with" : ""));
+                                               + (o.RunsBaseline() ? $"; experiment 1 runs too, as the baseline experiment {o.Only} is compared with" : ""));
             // Stages finished before an interruption: their results, recomputed from the values the checkpoint recorded.
             _results = [.. Enumerable.Range(0, Math.Min(_suite.Stage, groups.Count)).SelectMany(_suite.ResultsOf)];
         }

@@ -11,7 +11,7 @@ namespace Functional.Training.Exercises;
 /// <param name="Lr">Learning rate of experiments 1–4 and 6.</param>
 /// <param name="Seed">First seed of the repeats.</param>
 /// <param name="Only">Run only this experiment (1–6); null runs all. Experiments 2 and 3 change one thing of experiment 1, so
-/// with <c>Only</c> 2 or 3 experiment 1 runs too, as their baseline (<see cref="Baseline"/>).</param>
+/// with <c>Only</c> 2 or 3 experiment 1 runs too, as their baseline (<see cref="RunsBaseline"/>).</param>
 /// <param name="SweepSeed">Seed of the learning-rate sweep (experiment 5).</param>
 /// <param name="MaxHidden">Largest hidden width the parity bonus tries.</param>
 /// <param name="Data">The stream every run's data come from (<see cref="XorOptions.Data"/>).</param>
@@ -51,10 +51,10 @@ public sealed record XorSuiteOptions(int Repeats = 10, int Epochs = 100, double 
         (nameof(SweepSeed), SweepSeed), (nameof(MaxHidden), MaxHidden), (nameof(Data), Data));
 
     /// <summary>Whether experiment <paramref name="n"/> is part of this run (experiment 1 also as the baseline of 2 or 3 run alone).</summary>
-    public bool Runs(int n) => Only is null || Only == n || (n == 1 && Baseline);
+    public bool Runs(int n) => Only is null || Only == n || (n == 1 && RunsBaseline());
 
     /// <summary>Whether experiment 1 runs only as the baseline of experiment 2 or 3 run alone.</summary>
-    public bool Baseline => Only is 2 or 3;
+    public bool RunsBaseline() => Only is 2 or 3; // a method, not a property: it is no option of its own
 }
 
 /// <summary>One run of the suite: which experiment and setting it belongs to, and its options.</summary>
