@@ -72,6 +72,12 @@ internal interface IExerciseRun : IDisposable
     /// <summary>Shows one event of the stage now training.</summary>
     void Render(TrainEvent e, ReportProgress progress);
 
+    /// <summary>
+    /// An event the run's log held before this process resumed the stage: to be counted as <see cref="Render"/> counts it
+    /// (a curve, a first epoch at 100 %), not shown again. Called for each, in order, before training goes on.
+    /// </summary>
+    void Recall(TrainEvent e) { }
+
     /// <summary>Called as each stage's training ends, completed or not.</summary>
     void Stopped(Trained trained) { }
 
@@ -161,6 +167,9 @@ internal static class ExerciseRunner
             if (resume && stage.Resumes)
             {
                 exerciseRun = Session.Resume(exerciseRun, session, output, console.Summary);
+                // The folder made ready (the log cut back to the checkpoint) as Train would, then what it held recalled.
+                output.Begin(exerciseRun, console.Errors);
+                foreach (var e in output.LoggedEvents(stage.Part)) run.Recall(e);
                 resume = false;
             }
             var result = Session.Train(exerciseRun, session, output, console.Errors, repeat, stage.DivergenceHint, e => run.Render(e, progress), cancel);

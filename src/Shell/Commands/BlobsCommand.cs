@@ -45,11 +45,17 @@ internal static class BlobsCommand
             yield return Stage.Of("blobs", _setup, o.MustMatchOnResume());
         }
 
-        public void Render(TrainEvent e, ReportProgress progress)
+        public void Recall(TrainEvent e)
         {
             if (e is not EpochEvent ep) return;
             _train.Add(ep.Loss);
             _test.Add(ep.ValLoss ?? double.NaN);
+        }
+
+        public void Render(TrainEvent e, ReportProgress progress)
+        {
+            if (e is not EpochEvent ep) return;
+            Recall(ep);
             if (ep.Epoch % _every == 0 || ep.Epoch == 1 || ep.Epoch == o.Epochs)
                 context.Console.Progress.WriteLine(Say.EpochLine(ep.Epoch, o.Epochs, ep.Loss, ep.ValLoss, ep.Accuracy));
         }

@@ -128,16 +128,30 @@ internal static class RegressionCommand
             }
         }
 
-        public void Render(TrainEvent e, ReportProgress progress)
+        public void Recall(TrainEvent e)
+        {
+            if (Count(e)) _recalled++;
+        }
+
+        private int _recalled; // epochs the log held when this process resumed the run (of the first training: the only one that resumes)
+
+        // Keeps what the summary and the plots need: the epoch's step losses, each epoch's losses. True for an epoch.
+        private bool Count(TrainEvent e)
         {
             if (e is StepEvent step)
             {
                 if (step.Batch == 0) _epochSteps.Clear();
                 _epochSteps.Add(step.Loss);
             }
-            if (e is not EpochEvent ep || _current is not { } c) return;
+            if (e is not EpochEvent ep || _current is not { } c) return false;
             c.Train.Add(ep.Loss);
             if (ep.ValLoss is { } v) c.Val.Add(v);
+            return true;
+        }
+
+        public void Render(TrainEvent e, ReportProgress progress)
+        {
+            if (!Count(e) || e is not EpochEvent ep) return;
             progress(ep.Epoch, $"train loss {Say.Number(ep.Loss, 5)}" + (ep.ValLoss is { } vl ? $"  validation loss {Say.Number(vl, 5)}" : ""));
             if (ep.Epoch % 100 == 0 || ep.Epoch == 1 || ep.Epoch == o.Epochs)
                 context.Console.Progress.WriteLine(Say.EpochLine(ep.Epoch, o.Epochs, ep.Loss, ep.ValLoss, held: "validation"));
@@ -172,9 +186,15 @@ internal static class RegressionCommand
             if (trained.All(t => t.Completed)) context.Output.WriteRaw(Summaries.Event(summary));
             var stdout = context.Console.Summary;
             stdout.WriteLine();
-            foreach (var t in _traces)
+            for (var i = 0; i < _traces.Count; i++)
+            {
+                // The time is this process's: a resumed training's epochs before the resume are not in it.
+                var (t, before) = (_traces[i], i == 0 ? _recalled : 0);
+                var now = t.Train.Count - before;
                 stdout.WriteLine((_traces.Count > 1 ? $"weight decay {t.Options.WeightDecay.ToString(Inv)}: " : "")
-                                 + $"{Say.Count(t.Train.Count, "epoch")} in {t.Time.TotalSeconds.ToString("F1", Inv)} s ({(t.Time.TotalMilliseconds / Math.Max(1, t.Train.Count)).ToString("F2", Inv)} ms/epoch)");
+                                 + $"{Say.Count(now, "epoch")} in {t.Time.TotalSeconds.ToString("F1", Inv)} s ({(t.Time.TotalMilliseconds / Math.Max(1, now)).ToString("F2", Inv)} ms/epoch)"
+                                 + (before > 0 ? $", after {Say.Count(before, "epoch")} before the resume" : ""));
+            }
             foreach (var line in RegressionVerdict.Lines(summary)) stdout.WriteLine(line);
             var folder = context.Output.OutDir!;
             var plots = Plot(_first, _traces, folder, o, compareWith);

@@ -66,6 +66,21 @@ internal static class XorCommand
             yield return Stage.Of("xor", _setup, o.MustMatchOnResume());
         }
 
+        public void Recall(TrainEvent e)
+        {
+            switch (e)
+            {
+                case StepEvent s:
+                    _stepLosses.Add(s.Loss);
+                    // The window of the next progress line is the batches since the last one, the recalled ones included.
+                    _window = (s.Batch + 1) % 100 == 0 ? 0 : _window + s.Loss;
+                    break;
+                case EpochEvent ep:
+                    _epochs.Add(ep);
+                    break;
+            }
+        }
+
         public void Render(TrainEvent e, ReportProgress progress)
         {
             switch (e)
