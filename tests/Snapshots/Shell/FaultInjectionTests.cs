@@ -234,7 +234,7 @@ public sealed class FaultInjectionTests
         var forced = ShellRunner.Run(Logic("--epochs", "3", "--out", dir, "--force"));
         Assert.True(forced.ExitCode == 0, forced.Stderr);
         Assert.Matches($"^--force: replacing the run in {dir} \\(removed log.jsonl, metrics.csv, report.html, 1 checkpoint\\)$", forced.Stderr.Trim());
-        Assert.Equal(3 * 4 + 3, ResumeTests.Events(Path.Combine(dir, "log.jsonl")).Length - 1);
+        Assert.Equal(3 * 4 + 3 + 1, ResumeTests.Events(Path.Combine(dir, "log.jsonl")).Length - 1); // 3 epochs of 4 steps and an epoch event, the summary
     }
 
     private static ShellProcess WaitForOneExit(ShellProcess a, ShellProcess b)
