@@ -73,6 +73,9 @@ public sealed class TorchMlp : IDisposable
         return Spec.SqueezeOutput ? y.squeeze(-1) : y;
     }
 
+    /// <summary>Writes the parameters to <paramref name="path"/> in TorchSharp's own format (<c>Module.save</c>), as a TorchSharp program saves its model.</summary>
+    public void Save(string path) => _sequential.save(path);
+
     /// <summary>Frees the modules and their parameters.</summary>
     public void Dispose() => _sequential.Dispose();
 

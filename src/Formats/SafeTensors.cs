@@ -144,30 +144,19 @@ public static class SafeTensors
     /// <summary>The largest header the reader accepts, as in the reference implementation (100 MB).</summary>
     public const long MaxHeaderBytes = 100_000_000;
 
-    // Rank = position in the reference implementation's Dtype enum (increasing alignment);
-    // writers sort by rank descending, then by name.
-    private static readonly Dictionary<string, (int Size, int Rank)> Known = new(StringComparer.Ordinal)
-    {
-        ["BOOL"] = (1, 0),
-        ["U8"] = (1, 1),
-        ["I8"] = (1, 2),
-        ["I16"] = (2, 3),
-        ["U16"] = (2, 4),
-        ["F16"] = (2, 5),
-        ["BF16"] = (2, 6),
-        ["I32"] = (4, 7),
-        ["U32"] = (4, 8),
-        ["F32"] = (4, 9),
-        ["F64"] = (8, 10),
-        ["I64"] = (8, 11),
-        ["U64"] = (8, 12),
-    };
+    // The dtypes in the order of the reference implementation's Dtype enum (increasing alignment), with their sizes in
+    // bytes; a dtype's rank is its position here. Writers sort by rank descending, then by name.
+    private static readonly (string Name, int Size)[] Table =
+        [("BOOL", 1), ("U8", 1), ("I8", 1), ("I16", 2), ("U16", 2), ("F16", 2), ("BF16", 2), ("I32", 4), ("U32", 4), ("F32", 4), ("F64", 8), ("I64", 8), ("U64", 8)];
+
+    private static readonly Dictionary<string, (int Size, int Rank)> Known =
+        Table.Select((d, rank) => (d.Name, Info: (d.Size, rank))).ToDictionary(d => d.Name, d => d.Info, StringComparer.Ordinal);
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>The dtype names this implementation reads and writes, in increasing alignment order.</summary>
     public static ImmutableArray<string> DTypes { get; } =
-        [.. Known.OrderBy(kv => kv.Value.Rank).Select(kv => kv.Key)];
+        [.. Table.Select(d => d.Name)];
 
     /// <summary>Whether <paramref name="dtype"/> is one of <see cref="DTypes"/>.</summary>
     public static bool IsKnownDType(string dtype) => Known.ContainsKey(dtype);
@@ -470,7 +459,7 @@ public static class SafeTensors
         }
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            throw Corrupt(file, $"\"{MetadataKey}\" must be an object of strings, not {Describe(reader.TokenType)}");
+            throw Corrupt(file, $"\"{MetadataKey}\" must be an object of strings, not {JsonWords.Describe(reader.TokenType)}");
         }
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         while (true)
@@ -484,7 +473,7 @@ public static class SafeTensors
             reader.Read();
             if (reader.TokenType != JsonTokenType.String)
             {
-                throw Corrupt(file, $"metadata entry {Quote(key)} must be a string, not {Describe(reader.TokenType)}");
+                throw Corrupt(file, $"metadata entry {Quote(key)} must be a string, not {JsonWords.Describe(reader.TokenType)}");
             }
             if (!metadata.TryAdd(key, reader.GetString()!))
             {
@@ -497,7 +486,7 @@ public static class SafeTensors
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            throw Corrupt(file, $"tensor {Quote(tensor)} must be described by an object, not {Describe(reader.TokenType)}");
+            throw Corrupt(file, $"tensor {Quote(tensor)} must be described by an object, not {JsonWords.Describe(reader.TokenType)}");
         }
         string? dtype = null;
         ImmutableArray<long>? shape = null;
@@ -516,7 +505,7 @@ public static class SafeTensors
                 case "dtype" when dtype is null:
                     if (reader.TokenType != JsonTokenType.String)
                     {
-                        throw Corrupt(file, $"tensor {Quote(tensor)} has a dtype that is {Describe(reader.TokenType)}, not a string");
+                        throw Corrupt(file, $"tensor {Quote(tensor)} has a dtype that is {JsonWords.Describe(reader.TokenType)}, not a string");
                     }
                     dtype = reader.GetString()!;
                     if (!Known.ContainsKey(dtype))
@@ -571,7 +560,7 @@ public static class SafeTensors
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
-            throw Corrupt(file, $"tensor {Quote(tensor)} has a {field} that is {Describe(reader.TokenType)}, not an array of integers");
+            throw Corrupt(file, $"tensor {Quote(tensor)} has a {field} that is {JsonWords.Describe(reader.TokenType)}, not an array of integers");
         }
         var values = ImmutableArray.CreateBuilder<long>();
         while (true)
@@ -590,17 +579,6 @@ public static class SafeTensors
     }
 
     private static InvalidDataException Corrupt(string file, string what) => new($"{file}: {what}");
-
-    private static string Describe(JsonTokenType token) => token switch
-    {
-        JsonTokenType.StartObject => "an object",
-        JsonTokenType.StartArray => "an array",
-        JsonTokenType.String => "a string",
-        JsonTokenType.Number => "a number",
-        JsonTokenType.True or JsonTokenType.False => "a boolean",
-        JsonTokenType.Null => "null",
-        _ => token.ToString(),
-    };
 
     /// <summary>A name in quotes with control characters escaped, so messages stay on one line.</summary>
     private static string Quote(string text)

@@ -43,7 +43,9 @@ public static class Cli
             stderr.WriteLine("error: no exercise given; run with --help to list them");
             return ExitCodes.BadInput;
         }
+        StartupTrace.Mark("commands built");
         var parsed = root.Parse(args);
+        StartupTrace.Mark("parsed");
         if (parsed.Errors.Count > 0)
         {
             // An unknown word explains more than the "required command" error it also causes.

@@ -122,6 +122,7 @@ internal static class ExerciseRunner
         flags.Command(name, description, (r, cancel) =>
         {
             var options = read(r);
+            StartupTrace.Mark("options read");
             var session = common.Session(r);
             using var output = common.Output(r);
             var quiet = r.GetValue(common.Quiet);
@@ -132,18 +133,27 @@ internal static class ExerciseRunner
             try
             {
                 using var run = start(options, new RunContext(console, output, session));
+                StartupTrace.Mark("prepared");
                 if (run.Bar is { } bar)
                     Progress.Run(stderr, quiet, bar.Label, bar.Total, bar.Unit, report => TrainAll(run, report, session, output, console, CommonOptions.RepeatCommand(r), trained, cancel));
                 else
                     TrainAll(run, (_, _) => { }, session, output, console, CommonOptions.RepeatCommand(r), trained, cancel);
+                StartupTrace.Mark("trained");
+                // What training freed goes back to the system before the run draws its plots and report, so the
+                // drawing does not stack on top of it (an MNIST epoch: docs/perf.md).
+                NativeMemory.Release();
+                StartupTrace.Mark("memory released");
                 try
                 {
                     if (trained.All(t => t.Completed) || run.ReportsStoppedRuns) run.Report(trained);
                 }
                 finally
                 {
+                    StartupTrace.Mark("reported");
                     output.Commit(); // the log is kept however the run ended
+                    StartupTrace.Mark("log committed");
                     Reports.RunReport.WriteAtEnd(output.OutDir, console);
+                    StartupTrace.Mark("report.html written");
                 }
                 return ExitCode(trained);
             }

@@ -2,6 +2,8 @@ using Functional.Shell;
 using Functional.Shell.Rendering;
 using Nito.AsyncEx;
 
+StartupTrace.Mark("main");
+NativeMemory.Configure();
 // AsyncContext keeps every continuation on this thread, so TorchSharp's thread-local DisposeScopes survive awaits.
 using var signals = new Signals();
 // On a shared terminal, stdout's lines must not cut through a live progress bar on stderr.

@@ -128,6 +128,7 @@ internal static class Session
         string divergenceHint, Action<TrainEvent> render, CancellationToken cancel)
     {
         output.Begin(run, stderr);
+        StartupTrace.Mark("run folder begun");
         output.Part = run.Part;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         // A log that cannot be written stops the run as Ctrl+C does: after the current step, with a checkpoint.
@@ -173,7 +174,9 @@ internal static class Session
         {
             case StopReason.Completed:
                 // The run itself is done (log and results follow), but a caller relying on the checkpoint must hear it is missing.
+                StartupTrace.Mark("loop done");
                 var final = Save(finished.State, finished.Next);
+                StartupTrace.Mark("checkpoint saved");
                 output.Ended("completed");
                 // (A walkthrough with no run folder writes none, and is not missing one.)
                 return new SessionResult(finished, final is null && output.OutDir is not null ? ExitCodes.Failure : ExitCodes.Ok, final is null ? null : RunFolder.Display(final));

@@ -4,7 +4,8 @@ namespace Functional.Shell.Commands;
 
 /// <summary>
 /// <c>bench memory</c>: trains for many steps and samples the process's resident memory every N steps; fails (exit 1)
-/// if it grows by more than the allowed amount after the first sample (the warm-up).
+/// if it grows by more than the allowed amount after the first sample (the warm-up). With <c>--compare</c>: the peak
+/// resident memory of whole runs against the imperative program and PyTorch (<see cref="BenchPeak"/>).
 /// </summary>
 internal static class BenchMemory
 {
@@ -19,8 +20,27 @@ internal static class BenchMemory
         var suites = flags.Add(new Option<int>("--suites") { Description = "xor-experiments: how many suites to run (RSS sampled after each; the first is the warm-up)", DefaultValueFactory = _ => 5 },
             "Suites");
         var suiteEpochs = flags.Add(new Option<int>("--suite-epochs") { Description = "xor-experiments: epochs of every run in the suite", DefaultValueFactory = _ => 10 }, "SuiteEpochs");
-        return flags.Command("memory", "Resident memory over a long logic run or repeated xor-experiments suites: must stay flat", (r, cancel) =>
+        var compare = flags.Add(new Option<bool>("--compare")
         {
+            Description = "Instead: the peak resident memory of whole runs (logic --epochs 1, xor --seed 3, mnist --seed 4 --epochs 1), each in a process of its own, "
+                          + "against the imperative TorchSharp program (bench/Imperative) and PyTorch (tools/reference/reference.py, where /usr/bin/python3 has torch); prints the commands and the ratios",
+        }, "Compare");
+        var exercises = flags.Add(new Option<string>("--exercises")
+        {
+            Description = $"With --compare: which runs, comma-separated ({string.Join("|", BenchPeak.Runs.Keys)})",
+            DefaultValueFactory = _ => string.Join(",", BenchPeak.Runs.Keys),
+        }, "Exercises");
+        var imperative = flags.Add(new Option<string?>("--imperative") { Description = "With --compare: the imperative program's dll (default: bench/Imperative's Release build in this repository)" }, "Imperative");
+        var reference = flags.Add(new Option<string?>("--reference") { Description = "With --compare: the PyTorch reference script (default: tools/reference/reference.py in this repository)" }, "Reference");
+        return flags.Command("memory", "Resident memory over a long logic run or repeated xor-experiments suites: must stay flat; --compare: peak memory of whole runs against the imperative program and PyTorch", (r, cancel) =>
+        {
+            if (r.GetValue(compare))
+            {
+                var chosen = r.GetValue(exercises)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                    .Select(e => Require.OneOf("Exercises", e, BenchPeak.Runs.Keys)).Distinct().ToList();
+                if (chosen.Count == 0) throw new OptionError("Exercises", r.GetValue(exercises)!, $"one or more of: {string.Join("|", BenchPeak.Runs.Keys)}");
+                return BenchPeak.Run(chosen, r.GetValue(imperative), r.GetValue(reference), stdout, cancel);
+            }
             var maxGrowth = Require.NonNegativeNumber("MaxGrowthMb", r.GetValue(limit));
             if (Require.OneOf("Suite", r.GetValue(suite)!, ["logic", "xor-experiments"]) == "xor-experiments")
                 return RunSuites(Require.AtLeast("Suites", r.GetValue(suites), 2), Require.Positive("SuiteEpochs", r.GetValue(suiteEpochs)), maxGrowth, stdout, cancel);

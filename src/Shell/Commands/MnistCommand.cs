@@ -92,11 +92,15 @@ internal static class MnistCommand
         // One progress bar per epoch (the count restarts at each epoch's first step), fed by the loop's events.
         public ProgressBar Bar => new("mnist", _setup.Data.BatchesPerEpoch, "steps");
 
+        // How many images it trains on, kept: the training images are freed before the report (Stopped).
+        private long _trainImages;
+
         public IEnumerable<Stage> Stages(ReportProgress progress)
         {
             var (t, o) = (_setup.Trainer, _o.Mnist);
+            _trainImages = _setup.Data.TrainImages.shape[0];
             _context.Console.Progress.WriteLine($"mnist: network {t.Spec} (layers fc1..fc{t.Spec.LayerCount}), {t.Loss.Name}, {t.Optimizer}, "
-                                                + $"batch {o.BatchSize}, {o.Epochs} epochs, {_setup.Data.TrainImages.shape[0]:N0} training images, seed {o.Seed}");
+                                                + $"batch {o.BatchSize}, {o.Epochs} epochs, {_trainImages:N0} training images, seed {o.Seed}");
             var mustMatch = o.MustMatchOnResume().Add("Data", _o.Data is null ? "shipped sample" : Path.GetFullPath(_o.Data));
             yield return Stage.Of("mnist", _setup, mustMatch);
         }
@@ -117,8 +121,16 @@ internal static class MnistCommand
             }
         }
 
+        // The report needs the test set only: the training images (25 MB for the sample) go before it draws.
+        public void Stopped(Trained trained)
+        {
+            _setup.Data.Dispose();
+            _data.TrainImages.Dispose();
+            _data.TrainLabels.Dispose();
+        }
+
         public void Report(IReadOnlyList<Trained> trained) =>
-            MnistCommand.Report(_setup, _o.Mnist, trained[0].Final, _o.Show, trained[0].Result.CheckpointPath, _context.Output, _context.Console.Summary);
+            MnistCommand.Report(_setup, _trainImages, _o.Mnist, trained[0].Final, _o.Show, trained[0].Result.CheckpointPath, _context.Output, _context.Console.Summary);
 
         public void Dispose()
         {
@@ -127,14 +139,14 @@ internal static class MnistCommand
         }
     }
 
-    private static void Report(Prepared<Trainer, MnistTrainSet> setup, MnistOptions options, TrainState final, int? show, string? checkpoint, RunOutput output, TextWriter stdout)
+    private static void Report(Prepared<Trainer, MnistTrainSet> setup, long trainImages, MnistOptions options, TrainState final, int? show, string? checkpoint, RunOutput output, TextWriter stdout)
     {
         var spec = setup.Trainer.Spec;
         var data = setup.Data.Data;
         var predictions = Mnist.Predict(spec, final.Params, data.TestImages);
         var truth = data.TestLabels.data<long>().ToArray().Select(l => (int)l).ToArray();
         var confusion = Mnist.Confusion(truth, [.. predictions.Select(p => p.Label)]);
-        var summary = new MnistSummary(setup.Data.TrainImages.shape[0],
+        var summary = new MnistSummary(trainImages,
             [.. Enumerable.Range(0, confusion.GetLength(0)).Select(t => Enumerable.Range(0, confusion.GetLength(1)).Select(p => confusion[t, p]).ToArray())],
             show is { } shown ? new ShownDigit(shown, truth[shown], [.. predictions[shown].Probabilities.Select(v => (double)v)]) : null);
         output.WriteRaw(Summaries.Event(summary));

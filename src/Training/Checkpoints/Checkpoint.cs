@@ -352,7 +352,7 @@ public static class Checkpoint
     private static JsonElement Field(JsonElement o, string key, JsonValueKind? kind, string prefix = "")
     {
         if (!o.TryGetProperty(key, out var v)) throw new FormatException($"no '{prefix}{key}'");
-        if (kind is { } k && v.ValueKind != k) throw new FormatException($"'{prefix}{key}' is {Describe(v.ValueKind)}, expected {Describe(k)}");
+        if (kind is { } k && v.ValueKind != k) throw new FormatException($"'{prefix}{key}' is {JsonWords.Describe(v.ValueKind)}, expected {JsonWords.Describe(k)}");
         return v;
     }
 
@@ -378,17 +378,7 @@ public static class Checkpoint
             "-Infinity" => double.NegativeInfinity,
             var s => throw new FormatException($"'{what}' holds \"{s}\", expected a number"),
         },
-        var k => throw new FormatException($"'{what}' holds {Describe(k)}, expected a number"),
-    };
-
-    private static string Describe(JsonValueKind kind) => kind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "text",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        _ => "null",
+        var k => throw new FormatException($"'{what}' holds {JsonWords.Describe(k)}, expected a number"),
     };
 
     private static IReadOnlyDictionary<string, long[]> ExpectedShapes(MlpSpec spec) =>

@@ -192,14 +192,62 @@ public sealed class BlobsTests
     }
 
     [Fact]
-    public void Blob_classifier_runs_its_epochs_with_test_loss_and_accuracy()
+    public void Blob_classifier_reports_each_epochs_losses_and_accuracy_as_computed_by_hand_from_its_weights()
     {
         using var setup = BlobClassifier.Prepare(new BlobClassifierOptions(Epochs: 5, SameCenters: true));
+        var start = setup.Initial.Params.Clone(); // the loop takes the initial state over
         var events = Loop.Run(setup.Trainer, setup.Initial, setup.Plan).Select(e => { if (e is Finished f) f.State.Dispose(); return e; }).ToList();
+        var steps = events.OfType<StepEvent>().ToList();
         var epochs = events.OfType<EpochEvent>().ToList();
-        Assert.Equal(5, epochs.Count);
-        Assert.All(epochs, e => Assert.True(e.ValLoss > 0 && e.Accuracy is >= 0 and <= 1));
-        Assert.Equal(5, events.OfType<StepEvent>().Count());
+        Assert.Equal([1, 2, 3, 4, 5], epochs.Select(e => e.Epoch));
+        Assert.Equal(5, steps.Count); // one full batch per epoch
+
+        // The same five steps by hand from the same start; after each, BCE and accuracy on the test set computed from
+        // the weights with plain arithmetic (p = σ(fc2(relu(fc1 x))), −mean(y log p + (1 − y) log(1 − p)), p ≥ 0.5 ↔ 1).
+        using var scope = NewDisposeScope();
+        var (train, test) = (setup.Data.Train.Points, setup.Data.Test.Points);
+        var labels = setup.Data.TestLabels.data<float>().ToArray();
+        var state = setup.Trainer.Start(start, setup.Initial.Rng);
+        for (var epoch = 0; epoch < 5; epoch++)
+        {
+            var stepped = setup.Trainer.Step(state, new Batch(train, setup.Data.TrainLabels));
+            Assert.Equal(stepped.Log.Loss, steps[epoch].Loss); // the loop runs the same pure step
+            Assert.Equal(stepped.Log.Loss, epochs[epoch].Loss); // one step: the epoch's mean is that step's loss
+            state.Dispose();
+            state = stepped.State;
+            var p = Probabilities(state.Params, test);
+            var bce = -p.Zip(labels, (q, y) => y * Math.Log(q) + (1 - y) * Math.Log(1 - q)).Average();
+            var accuracy = p.Zip(labels, (q, y) => (q >= 0.5 ? 1f : 0f) == y).Count(ok => ok) / (double)labels.Length;
+            TensorAssert.AllClose(bce, epochs[epoch].ValLoss!.Value, $"epoch {epoch + 1}, test loss:", rtol: 1e-5);
+            Assert.Equal(accuracy, epochs[epoch].Accuracy);
+        }
+        state.Dispose();
+    }
+
+    // The classifier's probabilities from its weights, in double arithmetic.
+    private static double[] Probabilities(Params p, Tensor points)
+    {
+        double[,] W(string name) => ToMatrix(p[name]);
+        var (w1, b1, w2, b2) = (W("fc1.weight"), p["fc1.bias"].data<float>().ToArray(), W("fc2.weight"), p["fc2.bias"].data<float>().ToArray());
+        var x = ToMatrix(points);
+        var result = new double[x.GetLength(0)];
+        for (var i = 0; i < result.Length; i++)
+        {
+            var z = b2[0] * 1.0;
+            for (var h = 0; h < w1.GetLength(0); h++)
+                z += w2[0, h] * Math.Max(0, b1[h] + w1[h, 0] * x[i, 0] + w1[h, 1] * x[i, 1]);
+            result[i] = 1 / (1 + Math.Exp(-z));
+        }
+        return result;
+    }
+
+    private static double[,] ToMatrix(Tensor t)
+    {
+        var (rows, cols) = ((int)t.shape[0], (int)t.shape[1]);
+        var flat = t.to_type(ScalarType.Float64).data<double>().ToArray();
+        var m = new double[rows, cols];
+        for (var i = 0; i < flat.Length; i++) m[i / cols, i % cols] = flat[i];
+        return m;
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using FsCheck;
+using FsCheck.Fluent;
 using Functional.Model;
 using Functional.Training;
 using static TorchSharp.torch;
@@ -18,11 +20,23 @@ public static class FiniteDifferences
     /// </summary>
     public static void AssertGradientMatches(Func<Params, Tensor> loss, Params at)
     {
-        if (at.Values.Any(t => t.dtype != ScalarType.Float64))
-            throw new ArgumentException("gradient checks run in float64");
-        var check = Gradients.Check(loss, at);
+        var check = CheckFloat64(loss, at);
         if (!check.Passed)
             throw new GradientMismatchException(check.ToString());
+    }
+
+    /// <summary>The same check as a property: true when they agree, labelled with every mismatching element otherwise.</summary>
+    public static Property Agreement(Func<Params, Tensor> loss, Params at)
+    {
+        var check = CheckFloat64(loss, at);
+        return check.Passed.Label(check.ToString());
+    }
+
+    private static GradientCheck CheckFloat64(Func<Params, Tensor> loss, Params at)
+    {
+        if (at.Values.Any(t => t.dtype != ScalarType.Float64))
+            throw new ArgumentException("gradient checks run in float64");
+        return Gradients.Check(loss, at);
     }
 }
 

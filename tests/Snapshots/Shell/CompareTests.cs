@@ -79,7 +79,8 @@ public sealed class CompareTests
         Assert.Contains("-second", r.Stdout);
         var made = Directory.GetDirectories(Path.Combine(cwd, "runs", "compare")).Single();
         Assert.Matches(@"^\d{8}-\d{6}$", Path.GetFileName(made));
-        Assert.True(File.Exists(Path.Combine(made, "compare.html")) && File.Exists(Path.Combine(made, "compare.png")));
+        Assert.True(File.Exists(Path.Combine(made, "compare.html")), $"no compare.html in {made}");
+        Assert.True(File.Exists(Path.Combine(made, "compare.png")), $"no compare.png in {made}");
         // Epochs differ; nothing else does (the run names are not settings).
         var lines = r.Stdout.Split('\n');
         var at = Array.IndexOf(lines, "configuration differences:");

@@ -105,8 +105,11 @@ public sealed class ExerciseRunnerTests
         var (code, stdout, stderr) = Run(script, "--out", $"{dir}/out", "--log", $"{dir}/log.jsonl");
         Assert.True(code == 0, stderr);
         Assert.Equal(["training 1", "stopped 1: Completed", "training 2", "stopped 2: Completed", "report of 2", "disposed"], script.Calls);
-        Assert.Equal(["introduction", .. Enumerable.Range(1, 3).Select(e => $"training 1 epoch {e}"), .. Enumerable.Range(1, 3).Select(e => $"training 2 epoch {e}"), "summary"],
+        // The summary ends with the line naming the report.html written into the run's folder.
+        Assert.Equal(["introduction", .. Enumerable.Range(1, 3).Select(e => $"training 1 epoch {e}"), .. Enumerable.Range(1, 3).Select(e => $"training 2 epoch {e}"), "summary",
+                $"report: {dir}/out/report.html"],
             stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.True(File.Exists($"{dir}/out/report.html"));
         var log = File.ReadAllLines($"{dir}/log.jsonl");
         // The header, two trainings of 3 epochs of 4 steps and an epoch line, the report's line, the end.
         Assert.Equal(1 + 2 * 3 * (4 + 1) + 2, log.Length);
@@ -121,9 +124,10 @@ public sealed class ExerciseRunnerTests
     [Fact]
     public void Quiet_prints_only_the_final_summary()
     {
-        var (code, stdout, _) = Run(new Script(), "-q", "--out", ShellRunner.TempDir());
+        var dir = ShellRunner.TempDir();
+        var (code, stdout, _) = Run(new Script(), "-q", "--out", dir);
         Assert.Equal(0, code);
-        Assert.Equal("summary", stdout.Trim());
+        Assert.Equal($"summary\nreport: {dir}/report.html", stdout.Trim());
     }
 
     [Theory]

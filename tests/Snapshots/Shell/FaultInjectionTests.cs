@@ -24,7 +24,7 @@ public sealed class KillNineTests(ITestOutputHelper output)
     {
         var root = ShellRunner.TempDir();
         var (reference, dir) = (Path.Combine(root, "reference"), Path.Combine(root, "killed"));
-        string[] run = ["logic", "--epochs", "2000", "--checkpoint-every", "1", "-q", "--seed", "5"];
+        string[] run = ["logic", "--epochs", "1000", "--checkpoint-every", "1", "-q", "--seed", "5"];
         var clock = Stopwatch.StartNew();
         var full = ShellRunner.Run([.. run, "--out", reference]);
         Assert.True(full.ExitCode == 0, full.Stderr);
