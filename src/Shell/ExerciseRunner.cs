@@ -72,6 +72,12 @@ internal interface IExerciseRun : IDisposable
     /// <summary>Shows one event of the stage now training.</summary>
     void Render(TrainEvent e, ReportProgress progress);
 
+    /// <summary>
+    /// An event the run's log held before this process resumed the stage: to be counted as <see cref="Render"/> counts it
+    /// (a curve, a first epoch at 100 %), not shown again. Called for each, in order, before training goes on.
+    /// </summary>
+    void Recall(TrainEvent e) { }
+
     /// <summary>Called as each stage's training ends, completed or not.</summary>
     void Stopped(Trained trained) { }
 
@@ -120,7 +126,9 @@ internal static class ExerciseRunner
             var session = common.Session(r);
             using var output = common.Output(r);
             var quiet = r.GetValue(common.Quiet);
-            var console = new RunConsole(quiet ? TextWriter.Null : stdout, stdout, stderr);
+            // Messages from the run (a checkpoint warning, the interrupt's resume command) wait for a live bar to stop.
+            var errors = new HeldLines(stderr);
+            var console = new RunConsole(quiet ? TextWriter.Null : stdout, stdout, errors);
             var trained = new List<Trained>();
             try
             {
@@ -169,6 +177,9 @@ internal static class ExerciseRunner
             if (resume && stage.Resumes)
             {
                 exerciseRun = Session.Resume(exerciseRun, session, output, console.Summary);
+                // The folder made ready (the log cut back to the checkpoint) as Train would, then what it held recalled.
+                output.Begin(exerciseRun, console.Errors);
+                foreach (var e in output.LoggedEvents(stage.Part)) run.Recall(e);
                 resume = false;
             }
             var result = Session.Train(exerciseRun, session, output, console.Errors, repeat, stage.DivergenceHint, e => run.Render(e, progress), cancel);

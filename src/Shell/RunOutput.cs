@@ -326,6 +326,31 @@ internal sealed class RunOutput : IDisposable
         }
     }
 
+    /// <summary>
+    /// The step and epoch events the run's log holds (of part <paramref name="part"/>; all when null), in order: read
+    /// after a resume cut the log back and before training goes on, they are what the run did before this process.
+    /// </summary>
+    public IEnumerable<TrainEvent> LoggedEvents(int? part)
+    {
+        if (_folder is null || !File.Exists(LogPath)) yield break;
+        foreach (var line in RunFolder.EventLines(LogPath))
+        {
+            var step = line.StartsWith("{\"event\":\"step\"", StringComparison.Ordinal);
+            if (!step && !line.StartsWith("{\"event\":\"epoch\"", StringComparison.Ordinal)) continue;
+            using var doc = JsonDocument.Parse(line);
+            var e = doc.RootElement;
+            if (part is not null && (!e.TryGetProperty("part", out var p) || p.GetInt32() != part)) continue;
+            var epoch = e.GetProperty("epoch").GetInt32();
+            yield return step
+                ? new StepEvent(epoch, e.GetProperty("batch").GetInt32(), LogNumber(e.GetProperty("loss")))
+                : new EpochEvent(epoch, LogNumber(e.GetProperty("loss")),
+                    e.TryGetProperty("val_loss", out var v) ? LogNumber(v) : null, e.TryGetProperty("accuracy", out var a) ? LogNumber(a) : null);
+        }
+    }
+
+    // A number of the log: JSON, or NaN and the infinities as strings.
+    private static double LogNumber(JsonElement v) => v.ValueKind == JsonValueKind.Number ? v.GetDouble() : double.Parse(v.GetString()!, CultureInfo.InvariantCulture);
+
     // The byte length of the header and the first `events` lines after it; fewer lines is a log that does not go with the checkpoint.
     private static long LogPrefix(string log, long events)
     {

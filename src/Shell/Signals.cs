@@ -26,7 +26,8 @@ internal sealed class Signals : IDisposable
         context.Cancel = true;
         if (Interlocked.Increment(ref _count) > 1)
             ExitNow();
-        Console.Error.WriteLine("interrupt: finishing the current step (press Ctrl+C again to exit at once)");
+        // Under a live progress bar the line waits for the bar to stop, or the bar's next redraw would wipe it.
+        Rendering.Progress.WriteLine(Console.Error, "interrupt: finishing the current step (press Ctrl+C again to exit at once)");
         _cts.Cancel();
     }
 

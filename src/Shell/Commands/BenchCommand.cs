@@ -70,10 +70,11 @@ internal static class XorBench
         for (var i = 0; i < variants.Count; i++)
             stdout.WriteLine(string.Format(Inv, "{0,-52} {1,14:N0} {2,7:F2}x", variants[i].Name, best[i], best[i] / best[0]));
         stdout.WriteLine();
-        var k64 = Array.IndexOf(ks, 64);
-        stdout.WriteLine(string.Format(Inv, "(b)/(a) = {0:F2} (target >= 0.95: {1})", best[1] / best[0], best[1] / best[0] >= 0.95 ? "met" : "NOT met"));
-        if (k64 >= 0)
-            stdout.WriteLine(string.Format(Inv, "ensemble K = 64 / (a) = {0:F1}x (target >= 20x: {1})", best[2 + k64] / best[0], best[2 + k64] / best[0] >= 20 ? "met" : "NOT met"));
+        // A measurement, not a test: the ratios, with what they mean, and no pass or fail.
+        stdout.WriteLine(string.Format(Inv, "the functional core runs at {0:F2}x the imperative loop's model-steps per second, one model at a time", best[1] / best[0]));
+        var largest = Array.IndexOf(ks, ks.Max());
+        stdout.WriteLine(string.Format(Inv, "an ensemble of {0} models trains {1:F1}x as many model-steps per second as the imperative loop (many models share each call into libtorch)",
+            ks[largest], best[2 + largest] / best[0]));
         return ExitCodes.Ok;
     }
 

@@ -1,3 +1,4 @@
+using Functional.Shell.Verdicts;
 using static TorchSharp.torch;
 
 namespace Functional.Shell.Commands;
@@ -40,17 +41,23 @@ internal static class BlobsCommand
                                                + $"label 0 = cluster 0, 1 = the rest; test clusters {(o.SameCenters ? "= the training clusters" : "drawn anew, as the tutorial's literal second draw")}), "
                                                + $"network {t.Spec}, {t.Loss.Name}, {t.Optimizer}, {o.Epochs} epochs, seed {o.Seed}");
             _before = BlobClassifier.Evaluate(t, _setup.Initial.Params, d.Test.Points, d.TestLabels);
-            context.Console.Progress.WriteLine(string.Format(Inv, "test loss before training {0:F6} (accuracy {1:P0})", _before.Loss, _before.Accuracy));
+            context.Console.Progress.WriteLine($"before training: test loss {Say.Loss(_before.Loss ?? double.NaN)}  accuracy {Say.Percent(_before.Accuracy ?? double.NaN)}");
             yield return Stage.Of("blobs", _setup, o.MustMatchOnResume());
+        }
+
+        public void Recall(TrainEvent e)
+        {
+            if (e is not EpochEvent ep) return;
+            _train.Add(ep.Loss);
+            _test.Add(ep.ValLoss ?? double.NaN);
         }
 
         public void Render(TrainEvent e, ReportProgress progress)
         {
             if (e is not EpochEvent ep) return;
-            _train.Add(ep.Loss);
-            _test.Add(ep.ValLoss ?? double.NaN);
+            Recall(ep);
             if (ep.Epoch % _every == 0 || ep.Epoch == 1 || ep.Epoch == o.Epochs)
-                context.Console.Progress.WriteLine(string.Format(Inv, "epoch {0,4}: train loss {1:F6}", ep.Epoch, ep.Loss));
+                context.Console.Progress.WriteLine(Say.EpochLine(ep.Epoch, o.Epochs, ep.Loss, ep.ValLoss, ep.Accuracy));
         }
 
         public void Report(IReadOnlyList<Trained> trained)
@@ -58,16 +65,15 @@ internal static class BlobsCommand
             var (stdout, t, d, final) = (context.Console.Summary, _setup.Trainer, _setup.Data, trained[0].Final);
             var after = BlobClassifier.Evaluate(t, final.Params, d.Test.Points, d.TestLabels);
             var trainAfter = BlobClassifier.Evaluate(t, final.Params, d.Train.Points, d.TrainLabels);
-            stdout.WriteLine(string.Format(Inv, "test loss after training {0:F6}", after.Loss));
+            var summary = new BlobsSummary(o.Samples, o.TestSamples, o.SameCenters, _before!.Loss ?? double.NaN, after.Loss ?? double.NaN,
+                (int)Math.Round(trainAfter.Accuracy!.Value * o.Samples), (int)Math.Round(after.Accuracy!.Value * o.TestSamples),
+                Rows(d.Train.Centers), [.. BlobClassifier.Probability(t, final.Params, d.Train.Centers).Select(v => (double)v)]);
+            context.Output.WriteRaw(Summaries.Event(summary));
             stdout.WriteLine();
-            stdout.WriteLine(string.Format(Inv, "accuracy: train {0:P0} ({1}/{2}), test {3:P0} ({4}/{5}); test loss {6:F4} → {7:F4}",
-                trainAfter.Accuracy, Math.Round(trainAfter.Accuracy!.Value * o.Samples), o.Samples,
-                after.Accuracy, Math.Round(after.Accuracy!.Value * o.TestSamples), o.TestSamples, _before!.Loss, after.Loss));
-            if (!o.SameCenters)
-                stdout.WriteLine("note: as in the tutorial's literal second make_blobs call, the test points sit around new random centers, so the "
-                                 + "test set's cluster 0 is not where training's was and test accuracy is mostly luck; without --new-test-centers they are drawn around the training clusters");
-            var plots = Plot(_setup, final, _train, _test, context.Output.OutDir!, o);
-            stdout.WriteLine($"plots: {string.Join(", ", plots)}");
+            foreach (var line in BlobsVerdict.Lines(summary)) stdout.WriteLine(line);
+            var folder = context.Output.OutDir!;
+            var plots = Plot(_setup, final, _train, _test, folder, o);
+            stdout.WriteLine(Say.Wrote(folder, [.. plots, .. trained[0].Result.CheckpointPath is { } saved ? [saved] : Array.Empty<string>()]));
         }
 
         public void Dispose() => _setup.Dispose();
@@ -112,20 +118,25 @@ internal static class BlobsCommand
         }
         var series = Points("train", trainPoints, trainLabels, ScottPlot.MarkerShape.FilledCircle, 8)
             .Concat(Points("test", testPoints, testLabels, ScottPlot.MarkerShape.FilledTriangleUp, 11)).ToList();
-        var written = new List<string>();
+        var run = RunLabel(o);
         var map = Path.Combine(dir, "boundary.png");
-        Charts.SaveDecisionMap(map, $"Decision boundary after {train.Count} epochs (seed {o.Seed}; background: p(label 1), line: p = 0.5)", "x1", "x2",
-            new Grid(values, xMin, xMax, yMin, yMax), series);
-        written.Add(map);
+        Charts.Save(map, new Chart($"Decision boundary after {train.Count} epochs\n{run}", "x1", "x2", series)
+        {
+            Heat = new Heat(new Grid(values, xMin, xMax, yMin, yMax), "p(label 1)", [0.5], ["#fde0c5", "#c6dbef"], (0, 1)),
+            Height = 700,
+        });
         var epochs = Enumerable.Range(1, train.Count).Select(e => (double)e).ToArray();
         var loss = Path.Combine(dir, "loss.png");
-        Charts.Save(loss, $"BCE per epoch (seed {o.Seed})", "epoch", "BCE", [
+        Charts.Save(loss, new Chart($"BCE per epoch\n{run}", "epoch", "BCE", [
             new Series("training loss", epochs, [.. train]) { Color = "#1f77b4" },
             new Series("test loss", epochs, [.. test]) { Color = "#ff7f0e" },
-        ]);
-        written.Add(loss);
-        return written;
+        ]));
+        return [map, loss];
     }
+
+    /// <summary>Which run made a plot: the exercise, its key options and its seed.</summary>
+    internal static string RunLabel(BlobClassifierOptions o) =>
+        $"blobs: {o.Samples} training / {o.TestSamples} test points{(o.SameCenters ? "" : " (new test centres)")}, 2-{o.Hidden}-1 relu, sgd lr {o.Lr.ToString(Inv)}, {o.Epochs} epochs, seed {o.Seed}";
 
     private static (double, double) Padded(IEnumerable<double> values)
     {

@@ -1,3 +1,4 @@
+using Functional.Shell.Verdicts;
 using Functional.Training.Checkpoints;
 using static TorchSharp.torch;
 
@@ -91,11 +92,15 @@ internal static class MnistCommand
         // One progress bar per epoch (the count restarts at each epoch's first step), fed by the loop's events.
         public ProgressBar Bar => new("mnist", _setup.Data.BatchesPerEpoch, "steps");
 
+        // How many images it trains on, kept: the training images are freed before the report (Stopped).
+        private long _trainImages;
+
         public IEnumerable<Stage> Stages(ReportProgress progress)
         {
             var (t, o) = (_setup.Trainer, _o.Mnist);
+            _trainImages = _setup.Data.TrainImages.shape[0];
             _context.Console.Progress.WriteLine($"mnist: network {t.Spec} (layers fc1..fc{t.Spec.LayerCount}), {t.Loss.Name}, {t.Optimizer}, "
-                                                + $"batch {o.BatchSize}, {o.Epochs} epochs, {_setup.Data.TrainImages.shape[0]:N0} training images, seed {o.Seed}");
+                                                + $"batch {o.BatchSize}, {o.Epochs} epochs, {_trainImages:N0} training images, seed {o.Seed}");
             var mustMatch = o.MustMatchOnResume().Add("Data", _o.Data is null ? "shipped sample" : Path.GetFullPath(_o.Data));
             yield return Stage.Of("mnist", _setup, mustMatch);
         }
@@ -111,8 +116,7 @@ internal static class MnistCommand
                     progress(s.Batch + 1, string.Format(Inv, "epoch {0}/{1}  loss {2:F4}", s.Epoch, _o.Mnist.Epochs, _sum / _steps));
                     break;
                 case EpochEvent ep:
-                    _context.Console.Progress.WriteLine(string.Format(Inv, "epoch {0}/{1}  train loss {2:F4}  test loss {3:F4}  test accuracy {4:F4}",
-                        ep.Epoch, _o.Mnist.Epochs, ep.Loss, ep.ValLoss, ep.Accuracy));
+                    _context.Console.Progress.WriteLine(Say.EpochLine(ep.Epoch, _o.Mnist.Epochs, ep.Loss, ep.ValLoss, ep.Accuracy));
                     break;
             }
         }
@@ -126,7 +130,7 @@ internal static class MnistCommand
         }
 
         public void Report(IReadOnlyList<Trained> trained) =>
-            MnistCommand.Report(_setup, trained[0].Final, _o.Show, trained[0].Result.CheckpointPath, _context.Output, _context.Console.Summary);
+            MnistCommand.Report(_setup, _trainImages, _o.Mnist, trained[0].Final, _o.Show, trained[0].Result.CheckpointPath, _context.Output, _context.Console.Summary);
 
         public void Dispose()
         {
@@ -135,17 +139,19 @@ internal static class MnistCommand
         }
     }
 
-    private static void Report(Prepared<Trainer, MnistTrainSet> setup, TrainState final, int? show, string? checkpoint, RunOutput output, TextWriter stdout)
+    private static void Report(Prepared<Trainer, MnistTrainSet> setup, long trainImages, MnistOptions options, TrainState final, int? show, string? checkpoint, RunOutput output, TextWriter stdout)
     {
         var spec = setup.Trainer.Spec;
         var data = setup.Data.Data;
         var predictions = Mnist.Predict(spec, final.Params, data.TestImages);
         var truth = data.TestLabels.data<long>().ToArray().Select(l => (int)l).ToArray();
         var confusion = Mnist.Confusion(truth, [.. predictions.Select(p => p.Label)]);
-        var correct = Enumerable.Range(0, truth.Length).Count(i => predictions[i].Label == truth[i]);
+        var summary = new MnistSummary(trainImages,
+            [.. Enumerable.Range(0, confusion.GetLength(0)).Select(t => Enumerable.Range(0, confusion.GetLength(1)).Select(p => confusion[t, p]).ToArray())],
+            show is { } shown ? new ShownDigit(shown, truth[shown], [.. predictions[shown].Probabilities.Select(v => (double)v)]) : null);
+        output.WriteRaw(Summaries.Event(summary));
         stdout.WriteLine();
         MnistRender.ConfusionTable(stdout, confusion);
-        stdout.WriteLine(string.Format(Inv, "test accuracy {0:F4} ({1:N0}/{2:N0} correct)", (double)correct / truth.Length, correct, truth.Length));
 
         float[]? pixels = null;
         float[] Pixels() => pixels ??= data.TestImages.contiguous().data<float>().ToArray();
@@ -154,22 +160,23 @@ internal static class MnistCommand
             stdout.WriteLine();
             stdout.WriteLine($"test digit {k} (true label {truth[k]}):");
             foreach (var line in MnistRender.TextArt(Pixels().AsSpan(k * Mnist.Pixels, Mnist.Pixels).ToArray())) stdout.WriteLine(line);
-            stdout.WriteLine(MnistRender.Describe(predictions[k]) + (predictions[k].Label == truth[k] ? "   (correct)" : "   (wrong)"));
+            stdout.WriteLine(MnistRender.Describe(predictions[k]));
         }
+        stdout.WriteLine();
+        foreach (var line in MnistVerdict.Lines(summary)) stdout.WriteLine(line);
 
-        if (output.OutDir is null) return;
-        var accuracy = ((double)correct / truth.Length).ToString("F4", Inv);
+        if (output.OutDir is not { } folder) return;
         var confusionPng = output.OutFile("confusion.png")!;
-        MnistRender.ConfusionPng(confusionPng, confusion, $"MNIST test set: accuracy {accuracy} ({correct:N0}/{truth.Length:N0})");
+        var run = $"mnist: {spec}, {options.Epochs} epochs of {summary.TrainImages:N0} images, batch {options.BatchSize}, adam lr {options.Lr.ToString(Inv)}, seed {options.Seed}";
+        MnistRender.ConfusionPng(confusionPng, confusion, $"MNIST test set: accuracy {Say.Percent(summary.Accuracy)} ({summary.Correct:N0}/{summary.Total:N0})", run);
         // The first 70 test digits, then up to 30 more mistakes, so the grid always shows what goes wrong.
         var first = Enumerable.Range(0, Math.Min(70, truth.Length)).ToList();
         var mistakes = Enumerable.Range(first.Count, truth.Length - first.Count).Where(i => predictions[i].Label != truth[i]).Take(100 - first.Count);
         var digitsPng = output.OutFile("test-digits.png")!;
         MnistRender.DigitGridPng(digitsPng, Pixels(), truth, predictions, [.. first, .. mistakes],
-            "test digits: predicted / true (mistakes framed red; after #69 only mistakes)");
-        stdout.WriteLine();
+            "test digits: predicted / true (mistakes framed red; after #69 only mistakes)", run);
         // No checkpoint path when its write failed (the session already warned): list only what was written.
-        stdout.WriteLine($"wrote {string.Join(", ", new[] { checkpoint, confusionPng, digitsPng }.OfType<string>())}");
+        stdout.WriteLine(Say.Wrote(folder, new[] { checkpoint, confusionPng, digitsPng }.OfType<string>()));
     }
 
     internal static int Predict(string imagePath, string modelPath, TextWriter stdout)

@@ -1,3 +1,5 @@
+using Functional.Shell.Verdicts;
+
 namespace Functional.Shell.Commands;
 
 /// <summary><c>perceptron</c>: the "Neural Networks" tutorial's walkthrough of one layer, one loss, one gradient, one update.</summary>
@@ -17,10 +19,10 @@ internal static class PerceptronCommand
         return ExerciseRunner.Command("perceptron", "The perceptron walkthrough: Linear(48, 10) + sigmoid, shapes, output, MSE, the gradient, and a manual update against an SGD step",
             flags, common,
             r => new PerceptronOptions(r.GetValue(inputs), r.GetValue(outputs), r.GetValue(common.Lr), r.GetValue(common.Seed)).Validate(),
-            (o, context) => new Run(o, context.Console), stdout, stderr);
+            (o, context) => new Run(o, context.Console, context.Output), stdout, stderr);
     }
 
-    private sealed class Run(PerceptronOptions o, RunConsole console) : IExerciseRun
+    private sealed class Run(PerceptronOptions o, RunConsole console, RunOutput output) : IExerciseRun
     {
         private readonly Prepared<Trainer, PerceptronData> _setup = Perceptron.Prepare(o);
         private PerceptronWalk? _walk;
@@ -73,12 +75,14 @@ internal static class PerceptronCommand
         {
             var final = trained[0].Final;
             Line($"  {Bias} after = {Format.Tensor(final.Params[Bias])}");
-            var difference = Perceptron.MaxAbsDifference(_walk!.ManualUpdate, final.Params);
+            var walk = _walk!;
+            var p = final.Params; // the initial params are gone (the run disposed them); the shapes are the same
+            var summary = new PerceptronSummary(Perceptron.LayerName, _setup.Data.Input.shape, p[Weight].shape, p[Bias].shape, walk.Output.shape,
+                Summaries.Values("output", walk.Output).Values, Summaries.Values("target", _setup.Data.Target).Values, walk.Loss,
+                Summaries.Values(Bias, walk.Gradient[Bias]).Values, o.Lr, Perceptron.MaxAbsDifference(walk.ManualUpdate, final.Params));
+            output.WriteRaw(Summaries.Event(summary));
             console.Summary.WriteLine();
-            console.Summary.WriteLine(difference == 0
-                ? "manual update and optimizer step give the same weights (identical bits)"
-                : string.Format(Inv, "manual update and optimizer step give the same weights up to float32 rounding (largest difference {0:G3}: "
-                                     + "w − (lr·g) rounds lr·g first, the optimizer computes w + (−lr)·g in one go)", difference));
+            foreach (var line in PerceptronVerdict.Lines(summary)) console.Summary.WriteLine(line);
         }
 
         public void Dispose()

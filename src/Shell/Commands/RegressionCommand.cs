@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Functional.Training.Data;
+using Functional.Shell.Verdicts;
 
 namespace Functional.Shell.Commands;
 
@@ -32,7 +33,9 @@ internal static class RegressionCommand
             nameof(RegressionOptions.SplitMode));
         var weightDecay = flags.Add(new Option<double>("--weight-decay")
         {
-            Description = $"L2 weight decay of the optimizer, 0 to {Limits.Float32Number.ToString("0e0", Inv)} (the tutorial compares 1e-3 against none)",
+            Description = $"L2 weight decay of the optimizer, 0 to {Limits.Float32Number.ToString("0e0", Inv)} (the tutorial compares 1e-3 against none). "
+                          + "It pulls the weights toward 0 (smaller weights, a smoother fit); it cannot fix the sequential split, whose held-out points x in (1.8, 3] "
+                          + "are extrapolation: compare on --split-mode random",
             DefaultValueFactory = _ => defaults.WeightDecay,
         }, nameof(RegressionOptions.WeightDecay));
         var batchSize = flags.Add(new Option<int>("--batch-size")
@@ -41,9 +44,9 @@ internal static class RegressionCommand
         }, nameof(RegressionOptions.BatchSize));
         var compare = flags.Add(new Option<double>("--compare-weight-decay")
         {
-            Description = "Also train with this weight decay and overlay both validation losses (implies --split 0.8 unless given)",
+            Description = "Also train with this weight decay on the same data and compare: validation losses, weight norms, fits (implies --split 0.8 unless given)",
         }, nameof(Options.CompareWeightDecay));
-        return ExerciseRunner.Command("regression", "Fit y = sin(cos(x²)) + noise with a 1-20-1 ELU network and Adam; --split shows overfitting, --weight-decay its cure",
+        return ExerciseRunner.Command("regression", "Fit y = sin(cos(x²)) + noise with a 1-20-1 ELU network and Adam; --split holds out the right end (extrapolation), --weight-decay shrinks the weights",
             flags, common, r =>
             {
                 bool Given(Option o) => r.GetResult(o) is { Implicit: false };
@@ -81,8 +84,8 @@ internal static class RegressionCommand
 
     private static SplitMode ParseSplitMode(string name) => SplitModes[Require.OneOf(nameof(RegressionOptions.SplitMode), name.ToLowerInvariant(), SplitModes.Keys)];
 
-    /// <summary>One run's record for the summary and the plots.</summary>
-    private sealed record Trace(RegressionOptions Options, List<double> Train, List<double> Val, float[] Fit, double FinalTrain, double? FinalVal, Finished Finished, TimeSpan Time);
+    /// <summary>One training's record for the summary and the plots: its options, per-epoch losses, the fit at every point, and its results.</summary>
+    private sealed record Trace(RegressionOptions Options, List<double> Train, List<double> Val, float[] Fit, FitRun Result, TimeSpan Time);
 
     /// <summary>The fit, then (with --compare-weight-decay) the same fit with the other weight decay, on the same data.</summary>
     private sealed class Run(RegressionOptions o, double? compareWith, RunContext context) : IExerciseRun
@@ -91,6 +94,7 @@ internal static class RegressionCommand
         private readonly List<Trace> _traces = [];
         private readonly List<IDisposable> _more = [];
         private (RegressionOptions Options, Prepared<Trainer, RegressionData> Setup, List<double> Train, List<double> Val, Stopwatch Clock)? _current;
+        private readonly List<double> _epochSteps = []; // the step losses of the epoch under way
 
         public ProgressBar Bar => new("regression", o.Epochs, "epochs");
 
@@ -124,34 +128,77 @@ internal static class RegressionCommand
             }
         }
 
-        public void Render(TrainEvent e, ReportProgress progress)
+        public void Recall(TrainEvent e)
         {
-            if (e is not EpochEvent ep || _current is not { } c) return;
+            if (Count(e)) _recalled++;
+        }
+
+        private int _recalled; // epochs the log held when this process resumed the run (of the first training: the only one that resumes)
+
+        // Keeps what the summary and the plots need: the epoch's step losses, each epoch's losses. True for an epoch.
+        private bool Count(TrainEvent e)
+        {
+            if (e is StepEvent step)
+            {
+                if (step.Batch == 0) _epochSteps.Clear();
+                _epochSteps.Add(step.Loss);
+            }
+            if (e is not EpochEvent ep || _current is not { } c) return false;
             c.Train.Add(ep.Loss);
             if (ep.ValLoss is { } v) c.Val.Add(v);
-            progress(ep.Epoch, string.Format(Inv, "loss {0:G5}", ep.Loss) + (ep.ValLoss is { } vl ? string.Format(Inv, "  val {0:G5}", vl) : ""));
+            return true;
+        }
+
+        public void Render(TrainEvent e, ReportProgress progress)
+        {
+            if (!Count(e) || e is not EpochEvent ep) return;
+            progress(ep.Epoch, $"train loss {Say.Number(ep.Loss, 5)}" + (ep.ValLoss is { } vl ? $"  validation loss {Say.Number(vl, 5)}" : ""));
             if (ep.Epoch % 100 == 0 || ep.Epoch == 1 || ep.Epoch == o.Epochs)
-                context.Console.Progress.WriteLine(string.Format(Inv, "epoch {0,5}/{1}  loss {2:F6}", ep.Epoch, o.Epochs, ep.Loss)
-                                                   + (ep.ValLoss is { } x ? string.Format(Inv, "  val loss {0:F6}", x) : ""));
+                context.Console.Progress.WriteLine(Say.EpochLine(ep.Epoch, o.Epochs, ep.Loss, ep.ValLoss, held: "validation"));
         }
 
         public void Stopped(Trained trained)
         {
-            var (run, s, train, val, clock) = _current!.Value;
+            var (run, setup, train, val, clock) = _current!.Value;
             clock.Stop();
-            var d = s.Data;
+            var d = setup.Data;
             var p = trained.Final.Params;
-            var finalTrain = Regression.LossValue(s.Trainer, p, d.XTrain, d.YTrain);
-            double? finalVal = d.XTest is not null ? Regression.LossValue(s.Trainer, p, d.XTest, d.YTest!) : null;
-            _traces.Add(new Trace(run, train, val, Regression.Predict(s, p), finalTrain, finalVal, trained.Result.Finished, clock.Elapsed));
+            var fit = Regression.Predict(setup, p);
+            var x = Values(d.X);
+            var trainX = Values(d.XTrain);
+            double? finalVal = d.XTest is not null ? Regression.LossValue(setup.Trainer, p, d.XTest, d.YTest!) : null;
+            double? lowest = val.Count > 0 ? val.Min() : null;
+            var result = new FitRun(run.WeightDecay, train.Count, train.Count > 0 ? train[^1] : double.NaN, Regression.LossValue(setup.Trainer, p, d.XTrain, d.YTrain), finalVal,
+                lowest, lowest is { } l ? val.IndexOf(l) + 1 : null, RegressionVerdict.Norm(p.Flatten()),
+                RegressionVerdict.Bending(x, [.. fit.Select(v => (double)v)], trainX.Min(), trainX.Max()), run.BatchSize is { } b ? (trainX.Length + b - 1) / b : 1,
+                run.BatchSize is null ? null : RegressionVerdict.Spread(_epochSteps));
+            _traces.Add(new Trace(run, train, val, fit, result, clock.Elapsed));
         }
 
         public void Report(IReadOnlyList<Trained> trained)
         {
-            Summarise(_traces, context.Console.Summary);
-            var plots = Plot(_first, _traces, context.Output.OutDir!, o);
-            context.Console.Summary.WriteLine();
-            context.Console.Summary.WriteLine($"plots: {string.Join(", ", plots)}");
+            var d = _first.Data;
+            var trainX = Values(d.XTrain);
+            var testX = d.XTest is null ? null : Values(d.XTest);
+            var summary = new RegressionSummary(o.Activation, o.Points, trainX.Length, o.Split, o.SplitMode == SplitMode.Sequential ? "sequential" : "random", o.BatchSize,
+                RegressionOptions.Noise, [trainX.Min(), trainX.Max()], testX is null ? null : [testX.Min(), testX.Max()], [.. _traces.Select(t => t.Result)]);
+            // A stopped run still shows what it reached, but only a completed one has a summary in its log.
+            if (trained.All(t => t.Completed)) context.Output.WriteRaw(Summaries.Event(summary));
+            var stdout = context.Console.Summary;
+            stdout.WriteLine();
+            for (var i = 0; i < _traces.Count; i++)
+            {
+                // The time is this process's: a resumed training's epochs before the resume are not in it.
+                var (t, before) = (_traces[i], i == 0 ? _recalled : 0);
+                var now = t.Train.Count - before;
+                stdout.WriteLine((_traces.Count > 1 ? $"weight decay {t.Options.WeightDecay.ToString(Inv)}: " : "")
+                                 + $"{Say.Count(now, "epoch")} in {t.Time.TotalSeconds.ToString("F1", Inv)} s ({(t.Time.TotalMilliseconds / Math.Max(1, now)).ToString("F2", Inv)} ms/epoch)"
+                                 + (before > 0 ? $", after {Say.Count(before, "epoch")} before the resume" : ""));
+            }
+            foreach (var line in RegressionVerdict.Lines(summary)) stdout.WriteLine(line);
+            var folder = context.Output.OutDir!;
+            var plots = Plot(_first, _traces, folder, o, compareWith);
+            stdout.WriteLine(Say.Wrote(folder, [.. plots, .. trained.Select(t => t.Result.CheckpointPath).OfType<string>().TakeLast(1)]));
         }
 
         public void Dispose()
@@ -161,75 +208,72 @@ internal static class RegressionCommand
         }
     }
 
-    private static void Summarise(List<Trace> traces, TextWriter stdout)
+    /// <summary>Which run made a plot: the exercise, its key options and its seed (the second line of every title).</summary>
+    internal static string RunLabel(RegressionOptions o, double? compareWith) =>
+        $"regression: 1-{o.Hidden}-1 {o.Activation}, {o.Optimizer} lr {o.Lr.ToString(Inv)}, "
+        + (o.Split is { } f ? $"split {f.ToString(Inv)} {(o.SplitMode == SplitMode.Sequential ? "sequential" : "random")}, " : "no split, ")
+        + (compareWith is { } c ? $"weight decay {o.WeightDecay.ToString(Inv)} vs {c.ToString(Inv)}, " : o.WeightDecay > 0 ? $"weight decay {o.WeightDecay.ToString(Inv)}, " : "")
+        + (o.BatchSize is { } b ? $"batches of {b}, " : "") + $"{o.Epochs} epochs, seed {o.Seed}";
+
+    /// <summary>
+    /// The fit: the data, each training's fitted curve, and the true curve drawn last (on top) in black; the title says
+    /// which weight decay each fit had.
+    /// </summary>
+    internal static Chart FitChart(string run, double[] x, (double[] X, double[] Y) train, (double[] X, double[] Y)? test, IReadOnlyList<(double WeightDecay, double[] Fit)> fits, int epochs)
     {
-        stdout.WriteLine();
-        foreach (var t in traces)
+        var series = new List<Series>
         {
-            var epochs = t.Train.Count;
-            var line = string.Format(Inv, "{0}{1} epochs in {2:F1} s ({3:F2} ms/epoch): train loss {4:F6}",
-                traces.Count > 1 ? $"weight decay {t.Options.WeightDecay.ToString(Inv)}: " : "", epochs, t.Time.TotalSeconds,
-                t.Time.TotalMilliseconds / Math.Max(1, epochs), t.FinalTrain);
-            if (t.FinalVal is { } v)
-            {
-                var best = t.Val.Count > 0 ? t.Val.Min() : v;
-                var bestEpoch = t.Val.IndexOf(best) + 1;
-                line += string.Format(Inv, ", validation loss {0:F6} ({1:F1}× the training loss; lowest {2:F6} at epoch {3})", v, v / t.FinalTrain, best, bestEpoch);
-            }
-            stdout.WriteLine(line);
-        }
-        var main = traces[0];
-        if (main.FinalVal is { } mv && main.Options.SplitMode == SplitMode.Sequential)
-            stdout.WriteLine(mv > 3 * main.FinalTrain
-                ? "the network fits the training range but not the extrapolated end: the validation loss is far above the training loss (overfitting the seen range)"
-                : "the validation loss stays near the training loss");
+            new(test is null ? "data" : "training points", train.X, train.Y) { Points = true, Color = "#6baed6", MarkerSize = 3 },
+        };
+        if (test is { } t) series.Add(new Series("held-out points", t.X, t.Y) { Points = true, Color = "#fdae6b", MarkerSize = 3 });
+        string[] colors = ["#d62728", "#2ca02c"];
+        for (var i = 0; i < fits.Count; i++)
+            series.Add(new Series(fits.Count > 1 || fits[i].WeightDecay > 0 ? $"fit, weight decay {fits[i].WeightDecay.ToString(Inv)}" : "network fit", x, fits[i].Fit)
+                { Color = colors[i % 2], LineWidth = 2.5f });
+        series.Add(new Series("true curve sin(cos(x²))", x, [.. x.Select(v => Math.Sin(Math.Cos(v * v)))]) { Color = "#000000", LineWidth = 2, Dashed = true });
+        var decay = fits.Count > 1 ? $", without and with weight decay {fits.Max(f => f.WeightDecay).ToString(Inv)}"
+            : fits[0].WeightDecay > 0 ? $", with weight decay {fits[0].WeightDecay.ToString(Inv)}" : "";
+        return new Chart($"Curve fit after {epochs} epochs{decay}\n{run}", "x", "y", series);
     }
 
-    private static List<string> Plot(Prepared<Trainer, RegressionData> setup, List<Trace> traces, string dir, RegressionOptions o)
+    /// <summary>Training and validation loss per epoch of each training, on a log axis.</summary>
+    internal static Chart LossChart(string run, IReadOnlyList<(double WeightDecay, IReadOnlyList<double> Train, IReadOnlyList<double> Val)> runs)
     {
-        Directory.CreateDirectory(dir);
-        var written = new List<string>();
-        var s = setup.Data;
-        var x = Values(s.X);
-        var seed = $"seed {o.Seed}";
-
-        var fit = new List<Series>();
-        if (s.XTest is null) fit.Add(new Series("data", Values(s.XTrain), Values(s.YTrain)) { Points = true, Color = "#1f77b4", MarkerSize = 3 });
-        else
-        {
-            fit.Add(new Series("train points", Values(s.XTrain), Values(s.YTrain)) { Points = true, Color = "#1f77b4", MarkerSize = 3 });
-            fit.Add(new Series("test points", Values(s.XTest), Values(s.YTest!)) { Points = true, Color = "#ff7f0e", MarkerSize = 3 });
-        }
-        fit.Add(new Series("sin(cos(x²))", x, x.Select(v => Math.Sin(Math.Cos(v * v))).ToArray()) { Color = "#7f7f7f", LineWidth = 1.5f, Dashed = true });
-        string[] fitColors = ["#d62728", "#2ca02c"];
-        for (var i = 0; i < traces.Count; i++)
-            fit.Add(new Series(traces.Count > 1 ? $"fit, weight decay {traces[i].Options.WeightDecay.ToString(Inv)}" : "network fit", x, [.. traces[i].Fit.Select(v => (double)v)]) { Color = fitColors[i % 2], LineWidth = 2.5f });
-        written.Add(Save(dir, "fit.png", p => Charts.Save(p, $"Curve fit after {traces[0].Train.Count} epochs ({seed})", "x", "y", fit, legend: ScottPlot.Alignment.LowerLeft)));
-
-        var loss = new List<Series>();
+        var series = new List<Series>();
         string[] trainColors = ["#1f77b4", "#9467bd"];
         string[] valColors = ["#ff7f0e", "#2ca02c"];
-        for (var i = 0; i < traces.Count; i++)
+        for (var i = 0; i < runs.Count; i++)
         {
-            var t = traces[i];
-            var suffix = traces.Count > 1 ? $", weight decay {t.Options.WeightDecay.ToString(Inv)}" : "";
-            loss.Add(new Series("training loss" + suffix, Epochs(t.Train.Count), [.. t.Train]) { Color = trainColors[i % 2] });
-            if (t.Val.Count > 0) loss.Add(new Series("validation loss" + suffix, Epochs(t.Val.Count), [.. t.Val]) { Color = valColors[i % 2] });
+            var (wd, train, val) = runs[i];
+            var suffix = runs.Count > 1 ? $", weight decay {wd.ToString(Inv)}" : "";
+            series.Add(new Series("training loss" + suffix, Epochs(train.Count), [.. train]) { Color = trainColors[i % 2] });
+            if (val.Count > 0) series.Add(new Series("validation loss" + suffix, Epochs(val.Count), [.. val]) { Color = valColors[i % 2] });
         }
-        written.Add(Save(dir, "loss.png", p => Charts.Save(p, $"MSE per epoch ({seed})", "epoch", "MSE (log scale)", loss, logY: true)));
+        return new Chart($"MSE per epoch\n{run}", "epoch", "MSE (log scale)", series) { LogY = true };
+    }
 
+    private static List<string> Plot(Prepared<Trainer, RegressionData> setup, List<Trace> traces, string dir, RegressionOptions o, double? compareWith)
+    {
+        Directory.CreateDirectory(dir);
+        var s = setup.Data;
+        var run = RunLabel(o, compareWith);
+        var fit = FitChart(run, Values(s.X), (Values(s.XTrain), Values(s.YTrain)), s.XTest is null ? null : (Values(s.XTest), Values(s.YTest!)),
+            [.. traces.Select(t => (t.Options.WeightDecay, t.Fit.Select(v => (double)v).ToArray()))], traces[0].Train.Count);
+        var written = new List<string> { Save(dir, "fit.png", fit) };
+        written.Add(Save(dir, "loss.png", LossChart(run, [.. traces.Select(t => (t.Options.WeightDecay, (IReadOnlyList<double>)t.Train, (IReadOnlyList<double>)t.Val))])));
         if (traces.Count > 1)
         {
+            string[] valColors = ["#ff7f0e", "#2ca02c"];
             var compare = traces.Select((t, i) => new Series($"validation loss, weight decay {t.Options.WeightDecay.ToString(Inv)}", Epochs(t.Val.Count), [.. t.Val]) { Color = valColors[i % 2] });
-            written.Add(Save(dir, "weight-decay.png", p => Charts.Save(p, $"Validation loss with and without weight decay ({seed})", "epoch", "validation MSE (log scale)", compare, logY: true, legend: ScottPlot.Alignment.LowerRight)));
+            written.Add(Save(dir, "weight-decay.png", new Chart($"Validation loss with and without weight decay\n{run}", "epoch", "validation MSE (log scale)", [.. compare]) { LogY = true }));
         }
         return written;
     }
 
-    private static string Save(string dir, string name, Action<string> save)
+    private static string Save(string dir, string name, Chart chart)
     {
         var path = Path.Combine(dir, name);
-        save(path);
+        Charts.Save(path, chart);
         return path;
     }
 

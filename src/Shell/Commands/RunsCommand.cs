@@ -112,17 +112,20 @@ internal static class RunsCommand
             if (!e.TryGetProperty(field, out var v)) continue;
             if (!ensemble)
             {
-                parts.Add($"{label} {Text(Value(v))}");
+                parts.Add($"{label} {Show(field, Value(v))}");
                 continue;
             }
             var values = v.EnumerateArray().Select(Value).ToList();
             var finite = values.Where(double.IsFinite).ToList();
-            parts.Add($"{label} {(finite.Count > 0 ? Text(finite.Average()) : "NaN")} (mean of {values.Count}{(finite.Count < values.Count ? $", {values.Count - finite.Count} not finite" : "")})");
+            parts.Add($"{label} {(finite.Count > 0 ? Show(field, finite.Average()) : "NaN")} (mean of {values.Count}{(finite.Count < values.Count ? $", {values.Count - finite.Count} not finite" : "")})");
         }
         return string.Join(", ", parts);
     }
 
     private static double Value(JsonElement v) => v.ValueKind == JsonValueKind.Number ? v.GetDouble() : double.Parse(v.GetString()!, Inv);
+
+    // An accuracy as every command prints a share (93.5 %), a loss with 5 significant digits.
+    private static string Show(string field, double x) => field == "accuracy" ? Verdicts.Say.Percent(x) : Text(x);
 
     private static string Text(double x) => double.IsFinite(x) ? x.ToString("G5", Inv) : x.ToString(Inv);
 

@@ -1,4 +1,5 @@
 using Functional.Training.Data;
+using Functional.Shell.Verdicts;
 
 namespace Functional.Shell.Commands;
 
@@ -21,7 +22,8 @@ internal static class XorCommand
             DefaultValueFactory = _ => defaults.Inputs,
         }, nameof(XorOptions.Inputs));
         var data = flags.Add(DataOption(), nameof(XorOptions.Data));
-        return ExerciseRunner.Command("xor", "The XOR tutorial: noisy XOR batches of 10, a 2-2-1 network, MSE and SGD; test loss and accuracy per epoch", flags, common,
+        return ExerciseRunner.Command("xor", "The XOR tutorial: noisy XOR batches of 10, a 2-2-1 network, MSE and SGD; test loss and accuracy per epoch ("
+                                           + XorVerdict.AccuracyMeaning + ": an output that rounds to neither class counts wrong, so it can fall below 50 %)", flags, common,
             r => new XorOptions(r.GetValue(activation)!.ToLowerInvariant(), r.GetValue(init)!.ToLowerInvariant(), r.GetValue(center),
                 r.GetValue(common.Lr), r.GetValue(common.Epochs!), r.GetValue(hidden), r.GetValue(inputs), r.GetValue(common.Seed), ParseData(r.GetValue(data)!)).Validate(),
             (o, context) => new Run(o, context), stdout, stderr);
@@ -64,6 +66,21 @@ internal static class XorCommand
             yield return Stage.Of("xor", _setup, o.MustMatchOnResume());
         }
 
+        public void Recall(TrainEvent e)
+        {
+            switch (e)
+            {
+                case StepEvent s:
+                    _stepLosses.Add(s.Loss);
+                    // The window of the next progress line is the batches since the last one, the recalled ones included.
+                    _window = (s.Batch + 1) % 100 == 0 ? 0 : _window + s.Loss;
+                    break;
+                case EpochEvent ep:
+                    _epochs.Add(ep);
+                    break;
+            }
+        }
+
         public void Render(TrainEvent e, ReportProgress progress)
         {
             switch (e)
@@ -73,13 +90,14 @@ internal static class XorCommand
                     _window += s.Loss;
                     if ((s.Batch + 1) % 100 == 0)
                     {
-                        context.Console.Progress.WriteLine(string.Format(Inv, "epoch {0,3}  batch {1,3}  train loss {2:F6}", s.Epoch, s.Batch + 1, _window / 100));
+                        context.Console.Progress.WriteLine($"epoch {s.Epoch.ToString(Inv).PadLeft(o.Epochs.ToString(Inv).Length)}/{o.Epochs}  batch {s.Batch + 1,3}/{Xor.TrainBatches}  "
+                                                           + $"train loss {Say.Loss(_window / 100)} (mean of its last 100 batches)");
                         _window = 0;
                     }
                     break;
                 case EpochEvent ep:
                     _epochs.Add(ep);
-                    context.Console.Progress.WriteLine(string.Format(Inv, "epoch {0,3}  test loss {1:F6}  accuracy {2:P1}", ep.Epoch, ep.ValLoss, ep.Accuracy));
+                    context.Console.Progress.WriteLine(Say.EpochLine(ep.Epoch, o.Epochs, ep.Loss, ep.ValLoss, ep.Accuracy));
                     break;
             }
         }
@@ -88,36 +106,79 @@ internal static class XorCommand
         {
             var (stdout, output) = (context.Console.Summary, context.Output);
             var last = _epochs.LastOrDefault();
-            var firstPerfect = _epochs.FirstOrDefault(e => e.Accuracy >= 1.0)?.Epoch;
+            var losses = _epochs.Select(e => e.Loss).ToList();
+            var rounded = Xor.RoundedOutputs(_setup.Trainer.Spec, trained[0].Final.Params, _setup.Data.Test, o.Center);
+            var summary = new XorSummary(o.Activation, o.Center, o.Inputs, last?.Epoch ?? 0, last?.Accuracy ?? double.NaN, last?.ValLoss ?? double.NaN,
+                _epochs.FirstOrDefault(e => e.Accuracy >= 1.0)?.Epoch, Xor.TestBatches * Xor.BatchSize, [.. Functional.Training.Analysis.Curves.PlateauEnds(losses)], XorVerdict.FlatAtEnd(losses),
+                [rounded.Low, rounded.High, rounded.Neither], HighShare(_setup.Data.Test));
+            output.WriteRaw(Summaries.Event(summary));
             stdout.WriteLine();
-            if (last is not null)
-                stdout.WriteLine(string.Format(Inv, "after {0} epochs: test loss {1:F6}, accuracy {2:P1}{3}", last.Epoch, last.ValLoss, last.Accuracy,
-                    firstPerfect is { } f ? $" (first 100% at epoch {f})" : " (never 100%)"));
-            output.WriteRaw(string.Format(Inv, "{{\"event\":\"summary\",\"accuracy\":{0},\"test_loss\":{1},\"first_perfect_epoch\":{2}}}",
-                RunOutput.Json(last?.Accuracy ?? double.NaN), RunOutput.Json(last?.ValLoss ?? double.NaN), firstPerfect?.ToString(Inv) ?? "null"));
+            foreach (var line in XorVerdict.Lines(summary)) stdout.WriteLine(line);
             var spec = _setup.Trainer.Spec;
+            var written = new List<string>();
+            var run = RunLabel(o);
             if (output.OutFile("xor-loss.png") is { } lossPng)
             {
-                var x = Enumerable.Range(1, _stepLosses.Count).Select(i => (double)i).ToArray();
-                Charts.Save(lossPng, $"XOR {spec}, lr {o.Lr.ToString(Inv)}, seed {o.Seed}: training loss per batch", "batch", "MSE loss (log scale)",
-                    [new Series("train loss per batch", x, [.. _stepLosses]) { Color = "#1f77b4" },
-                     new Series("test loss per epoch", [.. _epochs.Select(e => (double)e.Epoch * Xor.TrainBatches)], [.. _epochs.Select(e => e.ValLoss ?? double.NaN)]) { Color = "#d62728" }],
-                    logY: true);
-                stdout.WriteLine($"wrote {lossPng}");
+                Charts.Save(lossPng, LossChart(run, _stepLosses, [.. _epochs.Select(e => e.ValLoss ?? double.NaN)]));
+                written.Add(lossPng);
             }
             if (o.Inputs == 2 && output.OutFile("xor-surface.png") is { } surfacePng)
             {
                 var (lo, hi) = o.Center ? (-1.5, 1.6) : (-0.5, 1.6);
                 var surface = Xor.Surface(spec, trained[0].Final.Params, lo, hi, 121);
                 var points = Xor.TestPoints(_setup.Data.Test);
-                Charts.SaveSurface(surfacePng, $"XOR decision surface ({o.Activation}{(o.Center ? ", centered" : "")}, seed {o.Seed}): network output",
-                    "x1", "x2", surface.Xs, surface.Ys, surface.Z,
-                    [new Series("test target ≈ " + (o.Center ? "-1" : "0"), points.X0, points.Y0) { Points = true, Color = "#e41a1c" },
-                     new Series("test target ≈ 1", points.X1, points.Y1) { Points = true, Color = "#000000" }]);
-                stdout.WriteLine($"wrote {surfacePng}");
+                Charts.Save(surfacePng, SurfaceChart(run, o.Center, new Grid(surface.Z, surface.Xs[0], surface.Xs[^1], surface.Ys[0], surface.Ys[^1]), points));
+                written.Add(surfacePng);
             }
+            if (trained[0].Result.CheckpointPath is { } saved) written.Add(saved);
+            if (output.OutDir is { } folder && written.Count > 0) stdout.WriteLine(Say.Wrote(folder, written));
         }
 
         public void Dispose() => _setup.Dispose();
     }
+
+    // The share of test samples whose clean target is the high class (1).
+    private static double HighShare(XorBatches test)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        return test.Targets.round().eq(1).to(TorchSharp.torch.ScalarType.Float64).mean().item<double>();
+    }
+
+    /// <summary>Which run made a plot: the exercise, its key options and its seed.</summary>
+    internal static string RunLabel(XorOptions o) =>
+        $"xor: {o.Inputs}-{o.Hidden}-1 {o.Activation}, init {o.Init}{(o.Center ? ", centered" : "")}, sgd lr {o.Lr.ToString(Inv)}, {o.Epochs} epochs, seed {o.Seed}, data {DataName(o.Data)}";
+
+    /// <summary>The batches a moving average of the per-batch loss spans.</summary>
+    internal const int AverageWindow = 100;
+
+    /// <summary>
+    /// The loss per batch (faint: 500 a epoch make a band), its moving average over <see cref="AverageWindow"/> batches
+    /// (the trend), and the test loss after each epoch, on a log axis.
+    /// </summary>
+    internal static Chart LossChart(string run, IReadOnlyList<double> stepLosses, IReadOnlyList<double> testLosses)
+    {
+        var x = Enumerable.Range(1, stepLosses.Count).Select(i => (double)i).ToArray();
+        return new Chart($"Training loss per batch\n{run}", "batch", "MSE loss (log scale)",
+        [
+            new Series("loss per batch", x, [.. stepLosses]) { Color = "#9ecae1", LineWidth = 1 },
+            new Series($"moving average over {AverageWindow} batches", x, Charts.MovingAverage(stepLosses, AverageWindow)) { Color = "#08519c", LineWidth = 2.5f },
+            new Series("test loss after each epoch", [.. Enumerable.Range(1, testLosses.Count).Select(e => (double)e * Xor.TrainBatches)], [.. testLosses])
+                { Color = "#d62728", LineWidth = 2 },
+        ]) { LogY = true };
+    }
+
+    /// <summary>
+    /// The network's output over the input plane, with a labelled colour bar, the contours where it rounds to another
+    /// class (0.5 for {0, 1} targets; −0.5 and 0.5 for centred {−1, 1} ones), and the test points by class.
+    /// </summary>
+    internal static Chart SurfaceChart(string run, bool center, Grid surface, (double[] X0, double[] Y0, double[] X1, double[] Y1) points) =>
+        new($"Decision surface: the network's output over the input plane\n{run}", "x1", "x2",
+        [
+            new Series("test target ≈ " + (center ? "−1" : "0"), points.X0, points.Y0) { Points = true, Color = "#e41a1c", MarkerSize = 5 },
+            new Series("test target ≈ 1", points.X1, points.Y1) { Points = true, Color = "#000000", MarkerSize = 5 },
+        ])
+        {
+            Heat = new Heat(surface, "network output", center ? [-0.5, 0.5] : [0.5]) { ContourColor = "#ff00ff" },
+            Height = 760,
+        };
 }

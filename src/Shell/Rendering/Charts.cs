@@ -7,7 +7,7 @@ internal sealed record Series(string Label, double[] X, double[] Y)
 {
     /// <summary>Draw points only (no connecting line).</summary>
     public bool Points { get; init; }
-    /// <summary>Colour as a hex string (e.g. <c>#1f77b4</c>); null picks the next palette colour.</summary>
+    /// <summary>Colour as a hex string (e.g. <c>#1f77b4</c>, or <c>#1f77b440</c> with alpha); null picks the next palette colour.</summary>
     public string? Color { get; init; }
     /// <summary>Marker shape for point series (null: filled circle).</summary>
     public MarkerShape? Marker { get; init; }
@@ -31,60 +31,116 @@ internal sealed record Grid(double[,] Values, double XMin, double XMax, double Y
     public double Y(int i) => YMin + i * (YMax - YMin) / (Values.GetLength(0) - 1);
 }
 
+/// <summary>A chart's background: a grid of values as colours, with a labelled colour bar and contour lines at given levels.</summary>
+/// <param name="Values">The grid.</param>
+/// <param name="ColorBarLabel">What the colours mean (the colour bar's label).</param>
+/// <param name="Contours">Levels drawn as contour lines (e.g. 0.5, the decision boundary), labelled in the legend.</param>
+/// <param name="Colors">The colour map: two or more hex colours from low to high (null: viridis).</param>
+/// <param name="Range">The values the colour map spans (null: the grid's own range).</param>
+internal sealed record Heat(Grid Values, string ColorBarLabel, IReadOnlyList<double> Contours, IReadOnlyList<string>? Colors = null, (double Min, double Max)? Range = null)
+{
+    /// <summary>The contour lines' colour (hex).</summary>
+    public string ContourColor { get; init; } = "#000000";
+}
+
 /// <summary>
-/// PNG charts with ScottPlot. Each chart is written to a temporary file in the target folder and renamed into place,
-/// so an interrupted run never leaves a half-written image.
+/// What a chart shows, as data: title, axes, series in drawing order (the last on top), and how the axes are ticked.
+/// <see cref="Charts"/> draws it; tests read it (<see cref="Charts.Record"/>) instead of pixels.
+/// </summary>
+internal sealed record Chart(string Title, string XLabel, string YLabel, IReadOnlyList<Series> Series)
+{
+    /// <summary>A log10 y axis labelled with plain decimals (0.01, not 1e-2); non-positive values are dropped.</summary>
+    public bool LogY { get; init; }
+    /// <summary>A log10 x axis, labelled likewise.</summary>
+    public bool LogX { get; init; }
+    /// <summary>Ticks on the x axis only at whole numbers (a count such as a hidden width).</summary>
+    public bool IntegerX { get; init; }
+    /// <summary>A fixed y range (null: fitted to the data), e.g. [0, 1] for a share, the same on charts to be compared.</summary>
+    public (double Min, double Max)? YRange { get; init; }
+    /// <summary>A background of values with its colour bar and contours (null for none).</summary>
+    public Heat? Heat { get; init; }
+    /// <summary>Width of the PNG in pixels.</summary>
+    public int Width { get; init; } = Charts.Width;
+    /// <summary>Height of the PNG in pixels.</summary>
+    public int Height { get; init; } = Charts.Height;
+}
+
+/// <summary>
+/// PNG charts with ScottPlot. Every legend sits outside the data area (right of it), so it never covers data. Each
+/// chart is written to a temporary file in the target folder and renamed into place, so an interrupted run never
+/// leaves a half-written image.
 /// </summary>
 internal static class Charts
 {
-    public const int Width = 900;
+    public const int Width = 1000;
     public const int Height = 560;
 
+    private static readonly AsyncLocal<List<(string Path, Chart Chart)>?> Recorder = new();
+
     /// <summary>
-    /// A chart of lines and/or points. With <paramref name="logY"/> the y axis is log10 (non-positive values are dropped).
-    /// The legend goes to <paramref name="legend"/> (default upper right).
+    /// Runs <paramref name="action"/> and returns every chart it saved, in order, with the file it went to (a figure of
+    /// panels gives one entry per panel): the numbers a chart is drawn from, for tests.
     /// </summary>
-    public static void Save(string path, string title, string xLabel, string yLabel, IEnumerable<Series> series, bool logY = false, Alignment? legend = null)
+    public static List<(string Path, Chart Chart)> Record(Action action)
     {
-        var plot = New(title, xLabel, yLabel);
-        var list = series.ToList();
-        foreach (var s in list) Add(plot, s, logY);
-        if (logY)
+        var previous = Recorder.Value;
+        var charts = new List<(string Path, Chart Chart)>();
+        Recorder.Value = charts;
+        try
         {
-            var logs = list.SelectMany(s => s.Y).Where(v => v > 0 && double.IsFinite(v)).Select(Math.Log10).ToList();
-            if (logs.Count > 0 && logs.Max() - logs.Min() < 2) UseNarrowLogTicks(plot.Axes.Left, logs.Min(), logs.Max());
-            else UseLogTicks(plot.Axes.Left);
+            action();
         }
-        plot.ShowLegend(legend ?? Alignment.UpperRight);
-        SavePng(plot, path);
+        finally
+        {
+            Recorder.Value = previous;
+        }
+        return charts;
+    }
+
+    /// <summary>Draws <paramref name="chart"/> into a PNG at <paramref name="path"/>.</summary>
+    public static void Save(string path, Chart chart)
+    {
+        Recorder.Value?.Add((path, chart));
+        SavePng(Build(chart), path, chart.Width, chart.Height);
     }
 
     /// <summary>
-    /// A heatmap of <paramref name="z"/> ([row = y index, column = x index] over the grid <paramref name="xs"/> × <paramref name="ys"/>,
-    /// both ascending) with a colour bar, and optional point series on top (e.g. data coloured by class).
+    /// Draws <paramref name="panels"/> side by side into one PNG, sharing one y axis (each panel's <see cref="Chart.YRange"/>
+    /// should be the same). Every panel keeps its legend, so their data areas line up.
     /// </summary>
-    public static void SaveSurface(string path, string title, string xLabel, string yLabel, double[] xs, double[] ys, double[,] z, IEnumerable<Series> points)
+    public static void SavePanels(string path, IReadOnlyList<Chart> panels, int width, int height)
     {
-        var plot = New(title, xLabel, yLabel);
-        var heatmap = AddHeatmap(plot, new Grid(z, xs[0], xs[^1], ys[0], ys[^1]));
-        heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
-        plot.Add.ColorBar(heatmap);
-        foreach (var s in points)
-        {
-            Add(plot, s);
-            if (s.Points)
-            {
-                var last = (ScottPlot.Plottables.Scatter)plot.GetPlottables().Last();
-                last.MarkerSize = 6;
-                last.MarkerLineColor = ScottPlot.Colors.Gray;
-            }
-        }
-        plot.Axes.SetLimits(xs[0], xs[^1], ys[0], ys[^1]);
-        plot.ShowLegend(Alignment.UpperRight);
-        SavePng(plot, path, Width, Width * 5 / 6);
+        foreach (var p in panels) Recorder.Value?.Add((path, p));
+        var plots = panels.Select(c => Build(c)).ToList();
+        var figure = new Multiplot(plots[0]);
+        foreach (var plot in plots.Skip(1)) figure.AddPlot(plot);
+        figure.Layout = new ScottPlot.MultiplotLayouts.Columns();
+        figure.SharedAxes.ShareY(plots);
+        WriteAtomically(path, temp => figure.SavePng(temp, width, height));
     }
 
-    /// <summary>A new plot with title and axis labels.</summary>
+    /// <summary>The ScottPlot plot of <paramref name="chart"/> (its legend, if any, outside the data area when <paramref name="legend"/>).</summary>
+    internal static Plot Build(Chart chart, bool legend = true)
+    {
+        var plot = New(chart.Title, chart.XLabel, chart.YLabel);
+        plot.Axes.Title.Label.FontSize = 14; // two lines: what it shows, and which run made it
+        if (chart.Heat is { } heat) AddHeat(plot, heat);
+        foreach (var s in chart.Series) Add(plot, s, chart.LogY, chart.LogX);
+        if (chart.LogY) plot.Axes.Left.TickGenerator = LogTicks(chart.Series.SelectMany(s => s.Y));
+        if (chart.LogX) plot.Axes.Bottom.TickGenerator = LogTicks(chart.Series.SelectMany(s => s.X));
+        if (chart.IntegerX) plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        if (chart.YRange is { } y) plot.Axes.SetLimitsY(y.Min, y.Max);
+        if (chart.Heat is { } h) plot.Axes.SetLimits(h.Values.XMin, h.Values.XMax, h.Values.YMin, h.Values.YMax);
+        plot.Legend.IsVisible = false;
+        if (legend && (chart.Series.Any(s => s.Label.Length > 0) || chart.Heat is { Contours.Count: > 0 }))
+        {
+            plot.ShowLegend(Edge.Bottom);
+            plot.Legend.Orientation = Orientation.Horizontal;
+        }
+        return plot;
+    }
+
+    /// <summary>A new plot with title and axis labels (a report's panels start from it too).</summary>
     public static Plot New(string title, string xLabel, string yLabel)
     {
         var plot = new Plot();
@@ -94,10 +150,13 @@ internal static class Charts
         return plot;
     }
 
-    /// <summary>Adds one series to <paramref name="plot"/>.</summary>
-    public static void Add(Plot plot, Series s, bool logY = false)
+    /// <summary>Adds one series to <paramref name="plot"/>, on log10 axes where asked (non-positive values dropped there).</summary>
+    public static void Add(Plot plot, Series s, bool logY = false, bool logX = false)
     {
-        var (xs, ys) = logY ? LogValues(s.X, s.Y) : (s.X, s.Y);
+        var keep = Enumerable.Range(0, Math.Min(s.X.Length, s.Y.Length))
+            .Where(i => (!logX || s.X[i] > 0 && double.IsFinite(s.X[i])) && (!logY || s.Y[i] > 0 && double.IsFinite(s.Y[i]))).ToArray();
+        var xs = keep.Select(i => logX ? Math.Log10(s.X[i]) : s.X[i]).ToArray();
+        var ys = keep.Select(i => logY ? Math.Log10(s.Y[i]) : s.Y[i]).ToArray();
         var scatter = plot.Add.Scatter(xs, ys);
         scatter.LegendText = s.Label;
         if (s.Color is not null) scatter.Color = ScottPlot.Color.FromHex(s.Color);
@@ -115,28 +174,40 @@ internal static class Charts
         }
     }
 
-    /// <summary>
-    /// A decision map: <paramref name="probability"/> (values in [0, 1]) as a background heatmap, its 0.5 contour as the
-    /// decision boundary, and <paramref name="points"/> on top.
-    /// </summary>
-    public static void SaveDecisionMap(string path, string title, string xLabel, string yLabel, Grid probability, IEnumerable<Series> points)
+    private static void AddHeat(Plot plot, Heat heat)
     {
-        var plot = New(title, xLabel, yLabel);
-        var heatmap = AddHeatmap(plot, probability);
-        heatmap.Colormap = new ScottPlot.Colormaps.Custom([ScottPlot.Color.FromHex("#fde0c5"), ScottPlot.Color.FromHex("#c6dbef")]);
-        heatmap.ManualRange = new ScottPlot.Range(0, 1);
-        // ScottPlot's own contour lines come out as cell-edge staircases: trace the level with marching squares instead.
-        foreach (var (a, b) in Contour(probability, 0.5))
+        var heatmap = AddHeatmap(plot, heat.Values);
+        heatmap.Colormap = heat.Colors is { Count: >= 2 } colors
+            ? new ScottPlot.Colormaps.Custom([.. colors.Select(ScottPlot.Color.FromHex)])
+            : new ScottPlot.Colormaps.Viridis();
+        var bar = plot.Add.ColorBar(heatmap);
+        bar.Label = heat.ColorBarLabel;
+        if (heat.Range is { } range)
         {
-            var line = plot.Add.Line(a.X, a.Y, b.X, b.Y);
-            line.Color = Colors.Black;
-            line.LineWidth = 2;
-            line.MarkerSize = 0;
+            heatmap.ManualRange = new ScottPlot.Range(range.Min, range.Max);
+            // Five labels across a fixed range: the automatic ones crowd into the colour bar's label.
+            var ticks = new ScottPlot.TickGenerators.NumericManual();
+            for (var k = 0; k <= 4; k++)
+            {
+                var v = range.Min + k * (range.Max - range.Min) / 4;
+                ticks.AddMajor(v, v.ToString("0.##", Inv));
+            }
+            bar.Axis.TickGenerator = ticks;
         }
-        foreach (var s in points) Add(plot, s);
-        plot.Axes.SetLimits(probability.XMin, probability.XMax, probability.YMin, probability.YMax);
-        plot.ShowLegend(Alignment.UpperRight);
-        SavePng(plot, path);
+        foreach (var level in heat.Contours)
+        {
+            var first = true;
+            // ScottPlot's own contour lines come out as cell-edge staircases: trace the level with marching squares instead.
+            foreach (var (a, b) in Contour(heat.Values, level))
+            {
+                var line = plot.Add.Line(a.X, a.Y, b.X, b.Y);
+                line.Color = ScottPlot.Color.FromHex(heat.ContourColor);
+                line.LineWidth = 2.5f;
+                line.MarkerSize = 0;
+                line.LegendText = first ? $"{heat.ColorBarLabel} = {level.ToString(Inv)}" : "";
+                first = false;
+            }
+        }
     }
 
     /// <summary>A heatmap of <paramref name="grid"/> whose cells are centred on the grid points, row 0 at the bottom.</summary>
@@ -184,13 +255,19 @@ internal static class Charts
     }
 
     /// <summary>Writes <paramref name="plot"/> as a PNG, atomically.</summary>
-    public static void SavePng(Plot plot, string path, int width = Width, int height = Height)
+    private static void SavePng(Plot plot, string path, int width, int height) => WriteAtomically(path, temp => plot.SavePng(temp, width, height));
+
+    /// <summary>
+    /// Has <paramref name="save"/> write a temporary file beside <paramref name="path"/>, then renames it into place: an
+    /// interrupted run never leaves a half-written image.
+    /// </summary>
+    private static void WriteAtomically(string path, Action<string> save)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp.png");
         try
         {
-            plot.SavePng(temp, width, height);
+            save(temp);
             File.Move(temp, path, overwrite: true);
         }
         finally
@@ -200,32 +277,46 @@ internal static class Charts
     }
 
     /// <summary>
-    /// Labels a log10-transformed axis spanning less than two decades (from <paramref name="lo"/> to <paramref name="hi"/>,
-    /// in log10 units) at 1, 2 and 5 times the powers of ten, where powers of ten alone would leave it bare.
+    /// The ticks of a log10 axis over <paramref name="values"/>: the powers of ten, and where they span less than two
+    /// decades also 2 and 5 times them, each labelled as a plain decimal (<see cref="LogLabel"/>).
     /// </summary>
-    public static void UseNarrowLogTicks(IAxis axis, double lo, double hi)
+    internal static ScottPlot.TickGenerators.NumericManual LogTicks(IEnumerable<double> values)
     {
+        var logs = values.Where(v => v > 0 && double.IsFinite(v)).Select(Math.Log10).ToList();
         var ticks = new ScottPlot.TickGenerators.NumericManual();
-        for (var k = (int)Math.Floor(lo) - 1; k <= (int)Math.Ceiling(hi) + 1; k++)
-            foreach (var m in new[] { 1.0, 2.0, 5.0 })
-                ticks.AddMajor(Math.Log10(m) + k, (m * Math.Pow(10, k)).ToString("G3", System.Globalization.CultureInfo.InvariantCulture));
-        axis.TickGenerator = ticks;
-    }
-
-    /// <summary>Labels a log10-transformed axis with powers of ten and log-spaced minor ticks.</summary>
-    public static void UseLogTicks(IAxis axis)
-    {
-        axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        if (logs.Count == 0) return ticks;
+        var (lo, hi) = ((int)Math.Floor(logs.Min()) - 1, (int)Math.Ceiling(logs.Max()) + 1);
+        var narrow = logs.Max() - logs.Min() < 2;
+        for (var k = lo; k <= hi; k++)
         {
-            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-            LabelFormatter = v => $"1e{v:0}",
-        };
+            ticks.AddMajor(k, LogLabel(k));
+            foreach (var m in new[] { 2, 3, 4, 5, 6, 7, 8, 9 })
+            {
+                var at = k + Math.Log10(m);
+                if (narrow && m is 2 or 5) ticks.AddMajor(at, Decimal(m * Math.Pow(10, k)));
+                else ticks.AddMinor(at);
+            }
+        }
+        return ticks;
     }
 
-    private static (double[], double[]) LogValues(double[] x, double[] y)
+    /// <summary>The label of the power of ten 10^<paramref name="exponent"/>: <c>0.01</c>, <c>1</c>, <c>1000</c> (a plain decimal from 1e-6 to 1e6, else <c>1e-7</c>).</summary>
+    public static string LogLabel(int exponent) => Decimal(Math.Pow(10, exponent));
+
+    private static string Decimal(double v) =>
+        v >= 1e-6 && v <= 1e6 ? decimal.Round((decimal)v, 6).ToString("0.######", Inv) : v.ToString("0e0", Inv);
+
+    /// <summary>The trailing moving average of <paramref name="values"/> over <paramref name="window"/> values (fewer at the start).</summary>
+    public static double[] MovingAverage(IReadOnlyList<double> values, int window)
     {
-        var keep = Enumerable.Range(0, y.Length).Where(i => y[i] > 0 && double.IsFinite(y[i])).ToArray();
-        return (keep.Select(i => x[i]).ToArray(), keep.Select(i => Math.Log10(y[i])).ToArray());
+        var result = new double[values.Count];
+        var sum = 0.0;
+        for (var i = 0; i < values.Count; i++)
+        {
+            sum += values[i];
+            if (i >= window) sum -= values[i - window];
+            result[i] = sum / Math.Min(i + 1, window);
+        }
+        return result;
     }
 }

@@ -66,9 +66,9 @@ internal static class MnistRender
     }
 
     /// <summary>The confusion matrix as a PNG: cells shaded by the share of their true class, counts written in, per-class accuracy at the right.</summary>
-    public static void ConfusionPng(string path, int[,] m, string title)
+    public static void ConfusionPng(string path, int[,] m, string title, string run)
     {
-        const int cell = 56, left = 90, top = 90, k = Mnist.Classes;
+        const int cell = 56, left = 90, top = 110, k = Mnist.Classes;
         int width = left + k * cell + 130, height = top + k * cell + 40;
         Save(path, width, height, canvas =>
         {
@@ -77,12 +77,13 @@ internal static class MnistRender
             using var bold = Font(17, bold: true);
             using var ink = Paint(SKColors.Black);
             canvas.DrawText(title, width / 2f, 30, SKTextAlign.Center, bold, ink);
-            canvas.DrawText("predicted digit", left + k * cell / 2f, 62, SKTextAlign.Center, font, ink);
+            canvas.DrawText(run, width / 2f, 52, SKTextAlign.Center, small, ink);
+            canvas.DrawText("predicted digit", left + k * cell / 2f, 82, SKTextAlign.Center, font, ink);
             canvas.Save();
             canvas.RotateDegrees(-90, 22, top + k * cell / 2f);
             canvas.DrawText("true digit", 22, top + k * cell / 2f, SKTextAlign.Center, font, ink);
             canvas.Restore();
-            canvas.DrawText("accuracy", left + k * cell + 65, 82, SKTextAlign.Center, font, ink);
+            canvas.DrawText("accuracy", left + k * cell + 65, 102, SKTextAlign.Center, font, ink);
             for (var t = 0; t < k; t++)
             {
                 var n = Enumerable.Range(0, k).Sum(p => m[t, p]);
@@ -117,9 +118,9 @@ internal static class MnistRender
     /// A grid of test digits, each with "predicted / true" below it; mistakes in red with a red frame.
     /// <paramref name="indices"/> picks the test images shown, in order.
     /// </summary>
-    public static void DigitGridPng(string path, float[] testPixels, int[] truth, Prediction[] predictions, IReadOnlyList<int> indices, string title)
+    public static void DigitGridPng(string path, float[] testPixels, int[] truth, Prediction[] predictions, IReadOnlyList<int> indices, string title, string run)
     {
-        const int scale = 3, img = Mnist.Side * scale, cellW = img + 16, cellH = img + 30, columns = 10, top = 50, margin = 10;
+        const int scale = 3, img = Mnist.Side * scale, cellW = img + 16, cellH = img + 30, columns = 10, top = 70, margin = 10;
         var rows = (indices.Count + columns - 1) / columns;
         int width = 2 * margin + columns * cellW, height = top + rows * cellH + margin;
         Save(path, width, height, canvas =>
@@ -131,6 +132,7 @@ internal static class MnistRender
             using var green = Paint(new SKColor(20, 120, 40));
             using var frame = Paint(new SKColor(210, 30, 30), stroke: 3);
             canvas.DrawText(title, width / 2f, 30, SKTextAlign.Center, bold, ink);
+            canvas.DrawText(run, width / 2f, 52, SKTextAlign.Center, font, ink);
             for (var j = 0; j < indices.Count; j++)
             {
                 var i = indices[j];

@@ -31,7 +31,48 @@ internal static class Progress
             Interactive = InteractionSupport.Yes,
             Ansi = AnsiSupport.Detect,
         });
-        return console.Progress()
+        lock (Gate) _held = [];
+        try
+        {
+            return Live(console, label, total, unit, work);
+        }
+        finally
+        {
+            // The bar is gone (cleared): now the lines it would have drawn over, in the order they came.
+            List<(TextWriter Writer, string Line)> held;
+            lock (Gate)
+            {
+                held = _held ?? [];
+                _held = null;
+            }
+            foreach (var (writer, line) in held) writer.WriteLine(line);
+            Console.Error.Flush();
+        }
+    }
+
+    private static readonly object Gate = new();
+    private static List<(TextWriter Writer, string Line)>? _held;
+
+    /// <summary>
+    /// Writes <paramref name="line"/> to <paramref name="writer"/>, or, while a live bar is drawn, holds it until the bar
+    /// has stopped: a line written under a live bar would be wiped by the bar's next redraw (an interrupt's resume command
+    /// among them). Safe from any thread (a signal handler's).
+    /// </summary>
+    public static void WriteLine(TextWriter writer, string line)
+    {
+        lock (Gate)
+        {
+            if (_held is { } held)
+            {
+                held.Add((writer, line));
+                return;
+            }
+            writer.WriteLine(line);
+        }
+    }
+
+    private static T Live<T>(IAnsiConsole console, string label, long total, string unit, Func<ReportProgress, T> work) =>
+        console.Progress()
             .AutoClear(true)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
@@ -66,7 +107,6 @@ internal static class Progress
                     TerminalOut.Live = null;
                 }
             });
-    }
 
     private static T Plain<T>(TextWriter stderr, string label, long total, string unit, Func<ReportProgress, T> work)
     {

@@ -55,3 +55,46 @@ internal sealed class TerminalOut : TextWriter
         else _inner.WriteLine(text);
     }
 }
+
+/// <summary>
+/// A writer whose whole lines go through <see cref="Progress.WriteLine"/>: written at once, or held while a live progress
+/// bar is drawn and written when it stops, so a message such as an interrupt's resume command is never drawn over.
+/// </summary>
+internal sealed class HeldLines(TextWriter inner) : TextWriter
+{
+    private readonly StringBuilder _line = new();
+
+    public override Encoding Encoding => inner.Encoding;
+
+    public override void Write(char value)
+    {
+        if (value == '\n') Emit();
+        else if (value != '\r') _line.Append(value);
+    }
+
+    public override void Write(string? value)
+    {
+        foreach (var c in value ?? "") Write(c);
+    }
+
+    public override void WriteLine(string? value)
+    {
+        Write(value);
+        Emit();
+    }
+
+    public override void WriteLine() => Emit();
+
+    public override void Flush()
+    {
+        if (_line.Length > 0) Emit();
+        inner.Flush();
+    }
+
+    private void Emit()
+    {
+        var text = _line.ToString();
+        _line.Clear();
+        Progress.WriteLine(inner, text);
+    }
+}

@@ -97,12 +97,7 @@ internal static class CurvePanels
             if (series.X.Length == 1) series = series with { Points = true, MarkerSize = 7 }; // one epoch: a point, not an invisible line
             Charts.Add(plot, series, logY);
         }
-        if (logY)
-        {
-            var logs = panel.Curves.SelectMany(c => c.Y).Where(v => v > 0 && double.IsFinite(v)).Select(Math.Log10).ToList();
-            if (logs.Count > 0 && logs.Max() - logs.Min() < 2) Charts.UseNarrowLogTicks(plot.Axes.Left, logs.Min(), logs.Max());
-            else Charts.UseLogTicks(plot.Axes.Left);
-        }
+        if (logY) plot.Axes.Left.TickGenerator = Charts.LogTicks(panel.Curves.SelectMany(c => c.Y)); // 0.01, not 1e-2, as every plot
         // Epochs are whole numbers: no tick at epoch 1.5.
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         if (legend) plot.ShowLegend(EmptiestCorner(panel, logY));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -392,7 +393,7 @@ internal static class RunReport
         sb.Append("<h3>Summary</h3>");
         if (run.Summary is { } summary)
         {
-            var fields = summary.EnumerateObject().Where(p => p.Name is not "event" and not Verdicts.Field).ToList();
+            var fields = summary.EnumerateObject().Where(p => p.Name is not "event").ToList();
             sb.Append(fields.Count == 0 ? "<p>The summary holds no numbers.</p>"
                 : Html.Table(["field", "value"], fields.Select(p => new[] { $"<code>{Html.Esc(p.Name)}</code>", Value(p.Name, p.Value) }), "summary"));
         }
@@ -469,6 +470,10 @@ internal static class RunReport
                 sb.Append(Paragraphs(notes.EnumerateArray().Select(RunRecord.Text)));
             foreach (var plot in run.Plots.Where(p => p.StartsWith($"xor-exp{number}-", StringComparison.Ordinal)))
                 sb.Append(Figure(run, plot, $"Experiment {number}."));
+            // A figure of several experiments' panels (xor-exp1-3-accuracy.png) is drawn once, under the first of them; the others point to it.
+            foreach (var plot in run.Plots)
+                if (ExperimentRange(plot) is { } range && int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var k) && k > range.First && k <= range.Last)
+                    sb.Append($"<p class=\"muted\">Plotted beside experiment {range.First} on one shared y axis: <a href=\"#experiment-{range.First}\">the figure under experiment {range.First}</a>.</p>");
             sb.Append("</section>");
         }
         return sb.ToString();
@@ -484,6 +489,12 @@ internal static class RunReport
                 : run.Status == "completed" ? "<p>This run wrote no plot.</p>" : "<p>No plot: the exercise draws its plots when the run completes.</p>";
         return string.Concat(shown.Select(p => Figure(run, p, Captions.TryGetValue(p, out var c) ? c : p)));
     }
+
+    // The experiments a figure of panels spans, from its name: xor-exp1-3-accuracy.png spans 1 to 3; null for a single experiment's plot.
+    private static (int First, int Last)? ExperimentRange(string file) =>
+        System.Text.RegularExpressions.Regex.Match(file, "^xor-exp([0-9])-([0-9])-") is { Success: true } m
+            ? (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture))
+            : null;
 
     private static string Figure(RunRecord run, string file, string caption)
     {

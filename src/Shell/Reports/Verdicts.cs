@@ -1,25 +1,27 @@
 using System.Text.Json;
+using Functional.Shell.Verdicts;
 
 namespace Functional.Shell.Reports;
 
 /// <summary>
-/// The verdicts a report states in words, in one place: today the lines the run's <c>summary</c> event carries in its
-/// <c>verdict</c> field (an array of strings), which the console printed from the same numbers. When the exercises'
-/// verdict functions take the summary's numbers, this is the one call to point at them.
+/// The verdicts a report states in words: the exercise's own verdict function (<see cref="Summaries.Verdict"/>) applied
+/// to the numbers of the run's <c>summary</c> event, so a report says the very sentences the console printed when the
+/// run ended. There is no second set of verdicts.
 /// </summary>
 internal static class Verdicts
 {
-    /// <summary>The summary field that holds the verdict lines.</summary>
-    public const string Field = "verdict";
-
-    /// <summary>The run's verdicts, one sentence each; empty when its log holds none.</summary>
-    public static IReadOnlyList<string> Of(RunRecord run) =>
-        run.Summary is { } summary && summary.TryGetProperty(Field, out var verdict)
-            ? verdict.ValueKind switch
-            {
-                JsonValueKind.Array => [.. verdict.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!)],
-                JsonValueKind.String => [verdict.GetString()!],
-                _ => [],
-            }
-            : [];
+    /// <summary>The run's verdicts, one sentence each; empty when its log holds no summary the exercises' verdicts can read (a run that did not complete, a log of an older format).</summary>
+    public static IReadOnlyList<string> Of(RunRecord run)
+    {
+        if (run.Summary is not { } summary) return [];
+        try
+        {
+            return Summaries.Verdict(Summaries.Read(summary.GetRawText()));
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidDataException or InvalidOperationException or ArgumentException or IndexOutOfRangeException)
+        {
+            // A summary without an exercise's numbers (an older log, a hand-edited one, arrays of the wrong length): the report shows its fields, states no verdict.
+            return [];
+        }
+    }
 }

@@ -141,6 +141,20 @@ public static class Xor
     }
 
     /// <summary>
+    /// How the network's rounded outputs on the test set fall: how many round to the low class (0, or −1 when centred),
+    /// to the high class (1), and to neither (which the accuracy counts wrong whatever the target).
+    /// </summary>
+    public static (int Low, int High, int Neither) RoundedOutputs(MlpSpec spec, Params p, XorBatches test, bool center)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var rounded = Mlp.Forward(spec, p, test.Inputs).round().reshape(-1).to(ScalarType.Float64).data<double>().ToArray();
+        var low = center ? -1.0 : 0.0;
+        var (lows, highs) = (rounded.Count(v => v == low), rounded.Count(v => v == 1.0));
+        return (lows, highs, rounded.Length - lows - highs);
+    }
+
+    /// <summary>
     /// The network's output over a grid of the 2-D input plane ([<paramref name="steps"/>, <paramref name="steps"/>],
     /// row i is x2 = ys[i], column j is x1 = xs[j]) for plotting the decision surface; needs Inputs = 2.
     /// </summary>

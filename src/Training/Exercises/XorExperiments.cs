@@ -10,7 +10,8 @@ namespace Functional.Training.Exercises;
 /// <param name="Epochs">Epochs of every run.</param>
 /// <param name="Lr">Learning rate of experiments 1–4 and 6.</param>
 /// <param name="Seed">First seed of the repeats.</param>
-/// <param name="Only">Run only this experiment (1–6); null runs all.</param>
+/// <param name="Only">Run only this experiment (1–6); null runs all. Experiments 2 and 3 change one thing of experiment 1, so
+/// with <c>Only</c> 2 or 3 experiment 1 runs too, as their baseline (<see cref="RunsBaseline"/>).</param>
 /// <param name="SweepSeed">Seed of the learning-rate sweep (experiment 5).</param>
 /// <param name="MaxHidden">Largest hidden width the parity bonus tries.</param>
 /// <param name="Data">The stream every run's data come from (<see cref="XorOptions.Data"/>).</param>
@@ -49,8 +50,11 @@ public sealed record XorSuiteOptions(int Repeats = 10, int Epochs = 100, double 
         (nameof(Repeats), Repeats), (nameof(Epochs), Epochs), (nameof(Lr), Lr), (nameof(Seed), Seed), (nameof(Only), Only),
         (nameof(SweepSeed), SweepSeed), (nameof(MaxHidden), MaxHidden), (nameof(Data), Data));
 
-    /// <summary>Whether experiment <paramref name="n"/> is part of this run.</summary>
-    public bool Runs(int n) => Only is null || Only == n;
+    /// <summary>Whether experiment <paramref name="n"/> is part of this run (experiment 1 also as the baseline of 2 or 3 run alone).</summary>
+    public bool Runs(int n) => Only is null || Only == n || (n == 1 && RunsBaseline());
+
+    /// <summary>Whether experiment 1 runs only as the baseline of experiment 2 or 3 run alone.</summary>
+    public bool RunsBaseline() => Only is 2 or 3; // a method, not a property: it is no option of its own
 }
 
 /// <summary>One run of the suite: which experiment and setting it belongs to, and its options.</summary>
@@ -84,8 +88,8 @@ public sealed record SuiteRow(int Experiment, string Setting, int Runs, double A
     public string? Verdict { get; init; }
 }
 
-/// <summary>Everything one experiment produced: its table rows, its conclusions as sentences, and the runs behind them.</summary>
-public sealed record ExperimentResult(int Experiment, string Title, IReadOnlyList<SuiteRow> Rows, IReadOnlyList<string> Notes, IReadOnlyList<MemberResult> Runs);
+/// <summary>Everything one experiment produced: its table rows and the runs behind them (what they mean in words is the shell's to say).</summary>
+public sealed record ExperimentResult(int Experiment, string Title, IReadOnlyList<SuiteRow> Rows, IReadOnlyList<MemberResult> Runs);
 
 /// <summary>What the suite reports as it goes.</summary>
 public abstract record SuiteEvent;
@@ -114,7 +118,7 @@ public static class XorExperiments
         [2] = "activation with uniform(-1,1) init",
         [3] = "activation with centered {-1,1} data",
         [4] = "termination: where sigmoid's loss plateaus end",
-        [5] = "learning rate (tanh, centered, one seed)",
+        [5] = "learning rate (tanh, centered, one seed: {0})",
         [6] = "bonus: parity of N inputs, smallest hidden width",
     };
 
@@ -182,66 +186,38 @@ public static class XorExperiments
         yield return new SuiteFinished(false);
     }
 
-    /// <summary>The rows and conclusions of experiment <paramref name="n"/> from its runs.</summary>
+    /// <summary>The table rows of experiment <paramref name="n"/> from its runs.</summary>
     public static ExperimentResult Summarize(int n, XorSuiteOptions o, IReadOnlyList<MemberResult> runs)
     {
-        var inv = CultureInfo.InvariantCulture;
         var rows = new List<SuiteRow>();
-        var notes = new List<string>();
         switch (n)
         {
             case 1 or 2 or 3:
                 foreach (var g in runs.GroupBy(r => r.Member.Setting))
                     rows.Add(Stats(n, g.Key, [.. g]));
-                var best = rows.OrderByDescending(r => r.Perfect).ThenByDescending(r => r.AccuracyMean).FirstOrDefault();
-                if (best is not null)
-                    notes.Add(string.Format(inv, "best: {0} ({1}/{2} runs reach 100% test accuracy)", best.Setting, best.Perfect, best.Runs));
                 break;
             case 4:
-                var allEnds = new List<int>();
                 foreach (var r in runs)
                 {
                     var ends = Curves.PlateauEnds(r.TrainLoss);
-                    allEnds.AddRange(ends.Take(1));
                     rows.Add(Single(n, r.Member.Setting, r) with { Detail = ends.Count == 0 ? "no plateau end" : "plateau ends at epoch " + string.Join(", ", ends) });
                 }
-                var stuck = runs.Count(r => Curves.PlateauEnds(r.TrainLoss).Count == 0 && r.FinalAccuracy < 1);
-                notes.Add(allEnds.Count == 0
-                    ? "no plateau ended within the epochs run"
-                    : string.Format(inv, "{0}/{1} runs left a plateau, at epochs {2}–{3} (median {4}); {5} still stuck after {6} epochs: a flat loss is no reason to stop",
-                        allEnds.Count, runs.Count, allEnds.Min(), allEnds.Max(), Median(allEnds), stuck, o.Epochs));
                 break;
             case 5:
                 foreach (var r in runs.OrderBy(r => r.Member.Options.Lr))
-                {
-                    var verdict = Verdict(r);
                     rows.Add(Single(n, r.Member.Setting, r) with
                     {
-                        Detail = r.FirstPerfectEpoch is { } f ? $"100% from epoch {f}" : "never 100%",
+                        Detail = r.FirstPerfectEpoch is { } f ? $"100 % from epoch {f}" : "never 100 %",
                         Diverged = r.Diverged,
-                        Verdict = verdict,
+                        Verdict = Verdict(r),
                     });
-                }
-                foreach (var verdict in new[] { "learns", "too slow", "diverges" })
-                {
-                    var rates = rows.Where(r => r.Verdict == verdict).Select(r => r.Setting[3..]).ToList();
-                    notes.Add(rates.Count == 0 ? $"{verdict}: none" : $"{verdict}: lr {rates[0]} … {rates[^1]} ({rates.Count} rates)");
-                }
                 break;
             case 6:
                 foreach (var g in runs.GroupBy(r => (r.Member.Options.Inputs, r.Member.Options.Hidden)))
                     rows.Add(Stats(n, $"inputs {g.Key.Inputs}, hidden {g.Key.Hidden}", [.. g]));
-                foreach (var inputs in XorSuiteOptions.ParityInputs)
-                {
-                    var smallest = runs.Where(r => r.Member.Options.Inputs == inputs).GroupBy(r => r.Member.Options.Hidden)
-                        .Where(g => 2 * g.Count(r => r.FinalAccuracy >= 1) > g.Count()).Select(g => g.Key).Order().FirstOrDefault();
-                    notes.Add(smallest > 0
-                        ? $"inputs {inputs}: smallest hidden width reaching 100% in most repeats: {smallest}"
-                        : $"inputs {inputs}: no hidden width up to {o.MaxHidden} reaches 100% in most repeats");
-                }
                 break;
         }
-        return new ExperimentResult(n, Titles[n], rows, notes, runs);
+        return new ExperimentResult(n, n == 5 ? string.Format(CultureInfo.InvariantCulture, Titles[n], o.SweepSeed) : Titles[n], rows, runs);
     }
 
     /// <summary>Experiment 5's reading of a run: diverges (<see cref="MemberResult.Diverged"/>), learns (100% test accuracy at the end), or too slow.</summary>
@@ -265,11 +241,5 @@ public static class XorExperiments
         var mean = v.Average();
         var std = v.Length > 1 ? Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Length - 1)) : 0;
         return (mean, std);
-    }
-
-    private static double Median(List<int> xs)
-    {
-        var s = xs.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2.0;
     }
 }

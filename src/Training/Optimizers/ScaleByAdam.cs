@@ -63,7 +63,8 @@ public sealed record ScaleByAdam : Transform<ScaleByAdamState>
         var bias2Sqrt = Math.Sqrt(TreeMath.BiasCorrection(Beta2, step));
         // div_/add_ act on the fresh temporary sqrt() just made, never on an input: the update stays pure.
         using Scalar b2 = bias2Sqrt.ToScalar(), eps = Eps.ToScalar(); // held through the ops (see Scalars)
-        var denominator = (Amsgrad ? vMax : v).Map(vi => vi.sqrt().div_(b2).add_(eps));
+        // add_(eps) alone would pass an implicit temporary alpha of 1 (TorchSharp: add_(scalar, 1)): the held one instead.
+        var denominator = (Amsgrad ? vMax : v).Map(vi => vi.sqrt().div_(b2).add_(eps, Scalars.One));
         return (new Updates(m) { Denominator = denominator, Divisor = TreeMath.BiasCorrection(Beta1, step) }, new ScaleByAdamState(m, v, vMax));
     }
 

@@ -66,8 +66,9 @@ internal static class SnapshotRun
             JsonValueKind.Number when p.Value.TryGetInt64(out var i) && !p.Value.GetRawText().Contains('.') && !p.Value.GetRawText().Contains('E') => $"{p.Name}={i}",
             JsonValueKind.Number => $"{p.Name}={Num(p.Value.GetDouble())}",
             JsonValueKind.String => p.Name == "event" ? p.Value.GetString()! : $"{p.Name}={p.Value.GetString()}",
-            JsonValueKind.Array => $"{p.Name}=[{string.Join(",", p.Value.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Number ? Num(v.GetDouble()) : v.ToString()))}]",
-            _ => $"{p.Name}={p.Value.GetRawText().Replace(dir, "<tmp>")}",
+            // Nested values (a summary's rows and matrices) have their decimals rounded as well: their last bits differ across CPUs.
+            JsonValueKind.Array => $"{p.Name}=[{string.Join(",", p.Value.EnumerateArray().Select(v => v.ValueKind switch { JsonValueKind.Number => Num(v.GetDouble()), JsonValueKind.String => v.GetString(), _ => RoundNumbers(v.GetRawText()) }))}]",
+            _ => $"{p.Name}={RoundNumbers(p.Value.GetRawText().Replace(dir, "<tmp>"))}",
         })).Replace(dir, "<tmp>");
     }
 

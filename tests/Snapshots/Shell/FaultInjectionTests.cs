@@ -143,7 +143,7 @@ public sealed class FaultInjectionTests
         using (Disk.Use(Disk.FullAfter(checkpointBytes + 100, path => path.Contains($"{Sep}checkpoints{Sep}"))))
             r = ShellRunner.Run(Logic("--epochs", "6", "--checkpoint-every", "2", "--out", dir));
         Assert.Equal(1, r.ExitCode); // the results are printed, but the final checkpoint is missing
-        Assert.Contains("rows correct: the network", r.Stdout);
+        Assert.Contains("rows right (an output counts as the value it rounds to): the network", r.Stdout);
         var warnings = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(3, warnings.Length); // epoch 4's, epoch 6's and the final one
         Assert.All(warnings, w => Assert.Equal($"warning: checkpoint not written (No space left on device (simulated)); the previous one is kept at {dir}/checkpoints/step-000000008", w));
@@ -170,7 +170,7 @@ public sealed class FaultInjectionTests
         var line = OneLine(r);
         Assert.Matches($"^error: the log could not be written \\({dir}/log.jsonl: No space left on device \\(simulated\\)\\); stopped at epoch [0-9]+, batch 0; "
                        + $"checkpoint saved to {dir}/checkpoints/step-[0-9]{{9}} with the events the log lacks; resume with: \\./functional logic .* --resume {dir}$", line);
-        Assert.DoesNotContain("rows correct", r.Stdout);
+        Assert.DoesNotContain("rows right", r.Stdout);
         // The log holds whole lines only, fewer than the run made; the checkpoint carries the rest.
         var log = File.ReadAllText(Path.Combine(dir, "log.jsonl"));
         Assert.EndsWith("\n", log);
@@ -234,7 +234,7 @@ public sealed class FaultInjectionTests
         var forced = ShellRunner.Run(Logic("--epochs", "3", "--out", dir, "--force"));
         Assert.True(forced.ExitCode == 0, forced.Stderr);
         Assert.Matches($"^--force: replacing the run in {dir} \\(removed log.jsonl, metrics.csv, report.html, 1 checkpoint\\)$", forced.Stderr.Trim());
-        Assert.Equal(3 * 4 + 3, ResumeTests.Events(Path.Combine(dir, "log.jsonl")).Length - 1);
+        Assert.Equal(3 * 4 + 3 + 1, ResumeTests.Events(Path.Combine(dir, "log.jsonl")).Length - 1); // 3 epochs of 4 steps and an epoch event, the summary
     }
 
     private static ShellProcess WaitForOneExit(ShellProcess a, ShellProcess b)

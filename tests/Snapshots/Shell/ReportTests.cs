@@ -45,6 +45,14 @@ public sealed class ReportTests
             Assert.NotNull(doc.QuerySelector($"section#{id} h2"));
         Assert.NotNull(doc.QuerySelector("#curves-figure img"));
 
+        // The verdicts are the console's own sentences (one verdict function for both), not a second set; the suite's
+        // report names each line's experiment, which the console prints under that experiment's table.
+        var verdicts = doc.QuerySelectorAll("#verdicts p.verdict").Select(p => p.TextContent).ToList();
+        Assert.True(verdicts.Count > 0, doc.QuerySelector("#verdicts")!.TextContent);
+        var printed = r.Stdout.ReplaceLineEndings("\n").Split('\n').Select(l => l.Trim()).ToHashSet();
+        foreach (var v in verdicts)
+            Assert.Contains(System.Text.RegularExpressions.Regex.Replace(v, "^experiment [0-9]: ", ""), printed);
+
         // Every epoch's numbers, row by row, are the log's to the bit; what a person reads is them rounded.
         var rows = doc.QuerySelectorAll("table.epochs tbody tr");
         Assert.Equal(log.Epochs.Count, rows.Length);
@@ -110,7 +118,9 @@ public sealed class ReportTests
                 var n = x.GetProperty("experiment").GetInt32();
                 var section = doc.QuerySelector($"#experiment-{n}")!;
                 Assert.Equal(x.GetProperty("rows").GetArrayLength(), section.QuerySelectorAll("table.experiment-table tbody tr").Length);
-                Assert.NotEmpty(section.QuerySelectorAll("img"));
+                // Experiments 1-3 share one figure (panels on one y axis), drawn under experiment 1; 2 and 3 point to it.
+                if (n is 2 or 3) Assert.NotNull(section.QuerySelector("a[href='#experiment-1']"));
+                else Assert.NotEmpty(section.QuerySelectorAll("img"));
                 var firstRow = section.QuerySelector("table.experiment-table tbody tr")!;
                 Assert.Equal(x.GetProperty("rows")[0].GetProperty("setting").GetString(), firstRow.Children[0].TextContent);
             }
@@ -121,12 +131,13 @@ public sealed class ReportTests
     public void Runs_report_makes_the_report_again_from_the_folder_and_shows_verdict_lines_escaped()
     {
         var dir = Path.Combine(ShellRunner.TempDir(), "run");
-        Assert.Equal(0, ShellRunner.Run("xor", "--epochs", "1", "--out", dir, "--quiet").ExitCode);
+        Assert.Equal(0, ShellRunner.Run("logic", "--epochs", "1", "--out", dir, "--quiet").ExitCode);
         var logPath = Path.Combine(dir, "log.jsonl");
-        // A summary with verdict lines, one of them trying to be markup.
+        // The summary's gate, which its verdict names, edited into markup: the verdict is made again from the folder's numbers, and escaped.
         var lines = File.ReadAllLines(logPath).Select(l => l.StartsWith("{\"event\":\"summary\"", StringComparison.Ordinal)
-            ? l[..^1] + ",\"verdict\":[\"The network did not learn XOR in 1 epoch.\",\"<script>alert('x')</script> & <b>bold</b>\"]}"
+            ? l.Replace("\"gate\":\"and\"", "\"gate\":\"<script>alert('x')</script> & <b>bold</b>\"", StringComparison.Ordinal)
             : l).ToArray();
+        Assert.Contains(lines, l => l.Contains("<b>bold</b>", StringComparison.Ordinal));
         File.WriteAllLines(logPath, lines);
         File.Delete(Path.Combine(dir, "report.html"));
         var r = ShellRunner.Run("runs", "report", dir);
@@ -134,10 +145,10 @@ public sealed class ReportTests
         Assert.Equal($"wrote {Path.Combine(dir, "report.html")}\n", r.Stdout.ReplaceLineEndings("\n"));
         var (html, doc) = Parse(Path.Combine(dir, "report.html"));
         AssertSelfContained(html, doc, dir);
-        Assert.Equal(["The network did not learn XOR in 1 epoch.", "<script>alert('x')</script> & <b>bold</b>"],
-            doc.QuerySelectorAll("#verdicts p.verdict").Select(p => p.TextContent));
-        Assert.Empty(doc.QuerySelectorAll("#verdicts b"));
-        // The verdict is not repeated as a summary field.
+        var verdicts = doc.QuerySelectorAll("#verdicts p.verdict").Select(p => p.TextContent).ToList();
+        Assert.Contains(verdicts, v => v.Contains("the network did not learn <SCRIPT>ALERT('X')</SCRIPT> & <B>BOLD</B>", StringComparison.Ordinal));
+        Assert.Empty(doc.QuerySelectorAll("#verdicts b, #verdicts script"));
+        // The verdict is not a summary field: it is computed from them.
         Assert.DoesNotContain("verdict", doc.QuerySelectorAll("table.summary > tbody > tr > td:first-child").Select(td => td.TextContent));
 
         // --out writes elsewhere and leaves the folder's report alone.

@@ -66,7 +66,7 @@ public sealed class ResumeTests
         var resumed = ShellRunner.Run([.. run, "--resume", $"{dir}/run"]);
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         Assert.Contains("resuming at epoch 21, batch 0", resumed.Stdout);
-        Assert.Contains("/4 rows correct", resumed.Stdout); // the results are written after all
+        Assert.Contains("/4 rows right", resumed.Stdout); // the results are written after all
         Assert.Equal(events, Events($"{dir}/run/log.jsonl")); // no event twice, none missing
         var further = ShellRunner.Run(["logic", "--seed", "4", "--epochs", "19", "--out", $"{dir}/run", "--resume", $"{dir}/run"]);
         Assert.Equal(2, further.ExitCode);
@@ -93,7 +93,7 @@ public sealed class ResumeTests
         using var cts = new CancellationTokenSource();
         var stderrWriter = new StringWriter();
         var code = await Functional.Shell.Cli.RunAsync([.. common, "--log", $"{dir}/part.jsonl", "--out", $"{dir}/part"],
-            new CancelOn("epoch  100/300", cts), stderrWriter, cts.Token);
+            new CancelOn("epoch 100/300", cts), stderrWriter, cts.Token);
         var interrupted = new ShellRunner.Result(code, "", stderrWriter.ToString());
         Assert.Equal(130, interrupted.ExitCode);
         Assert.Contains($"interrupted at epoch 101, batch 0; checkpoint saved to {dir}/part/checkpoints/step-000000400; resume with: ", interrupted.Stderr);

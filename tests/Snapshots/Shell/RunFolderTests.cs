@@ -50,12 +50,12 @@ public sealed class RunFolderTests
         var named = runs.Single(n => n!.EndsWith("-second"));
         var plain = runs.Single(n => n != named);
         Assert.Equal(named, new FileInfo(Path.Combine(logic, "latest")).LinkTarget); // relative: the folder's name
-        Assert.Contains($"checkpoint: runs/logic/{named}/checkpoints/step-000000008", second.Stdout);
+        Assert.Contains($"wrote to runs/logic/{named}: checkpoints/step-000000008", second.Stdout);
 
         var resumed = Shell(cwd, "logic", "--epochs", "4", "-q", "--resume", "latest");
         Assert.True(resumed.Code == 0, resumed.Stderr);
         Assert.Contains("resuming at epoch 3, batch 0", resumed.Stdout);
-        Assert.Equal(4 * 5 + 1, File.ReadAllLines(Path.Combine(logic, named!, "log.jsonl")).Length - 1);
+        Assert.Equal(4 * 5 + 2, File.ReadAllLines(Path.Combine(logic, named!, "log.jsonl")).Length - 1); // 4 epochs of 4 steps and an epoch event, the summary, the end
 
         var list = Shell(cwd, "runs", "list");
         Assert.True(list.Code == 0, list.Stderr);
