@@ -4,22 +4,16 @@ using Spectre.Console;
 namespace Functional.Shell.Rendering;
 
 /// <summary>
-/// The process's stdout when it is a terminal: lines go straight to the console, except while a live progress bar is
-/// drawn on the same terminal, when they go through that bar's console, which prints them above the bar instead of
-/// through it.
+/// A writer that gathers what is written into whole lines ('\r' dropped) and hands each on without its '\n'.
 /// </summary>
-internal sealed class TerminalOut : TextWriter
+internal abstract class LineWriter(TextWriter inner) : TextWriter
 {
-    private readonly TextWriter _inner = Console.Out;
     private readonly StringBuilder _line = new();
 
-    /// <summary>The console of the live display now drawn, if any (set by <see cref="Progress"/>).</summary>
-    public static IAnsiConsole? Live { get; set; }
+    /// <summary>Where the lines end up.</summary>
+    protected TextWriter Inner => inner;
 
-    /// <summary>Whether stdout and stderr are both this terminal (so a bar on stderr and lines on stdout share the screen).</summary>
-    public static bool SharesTerminal => !Console.IsOutputRedirected && !Console.IsErrorRedirected;
-
-    public override Encoding Encoding => _inner.Encoding;
+    public override Encoding Encoding => inner.Encoding;
 
     public override void Write(char value)
     {
@@ -40,19 +34,47 @@ internal sealed class TerminalOut : TextWriter
 
     public override void WriteLine() => EmitLine();
 
-    public override void Flush()
-    {
-        if (_line.Length > 0 && Live is null) _inner.Write(_line.ToString());
-        if (Live is null) _line.Clear();
-        _inner.Flush();
-    }
-
-    private void EmitLine()
+    /// <summary>Takes the unfinished line (empty when there is none).</summary>
+    protected string TakePartial()
     {
         var text = _line.ToString();
         _line.Clear();
+        return text;
+    }
+
+    /// <summary>Whether part of a line was written without its end.</summary>
+    protected bool HasPartial => _line.Length > 0;
+
+    /// <summary>Writes one whole line, without its '\n'.</summary>
+    protected abstract void WriteWholeLine(string text);
+
+    private void EmitLine() => WriteWholeLine(TakePartial());
+}
+
+/// <summary>
+/// The process's stdout when it is a terminal: lines go straight to the console, except while a live progress bar is
+/// drawn on the same terminal, when they go through that bar's console, which prints them above the bar instead of
+/// through it.
+/// </summary>
+internal sealed class TerminalOut() : LineWriter(Console.Out)
+{
+    /// <summary>The console of the live display now drawn, if any (set by <see cref="Progress"/>).</summary>
+    public static IAnsiConsole? Live { get; set; }
+
+    /// <summary>Whether stdout and stderr are both this terminal (so a bar on stderr and lines on stdout share the screen).</summary>
+    public static bool SharesTerminal => !Console.IsOutputRedirected && !Console.IsErrorRedirected;
+
+    public override void Flush()
+    {
+        // An unfinished line waits while a bar is drawn (the bar's console writes whole lines only).
+        if (HasPartial && Live is null) Inner.Write(TakePartial());
+        Inner.Flush();
+    }
+
+    protected override void WriteWholeLine(string text)
+    {
         if (Live is { } live) live.WriteLine(text);
-        else _inner.WriteLine(text);
+        else Inner.WriteLine(text);
     }
 }
 
@@ -60,41 +82,13 @@ internal sealed class TerminalOut : TextWriter
 /// A writer whose whole lines go through <see cref="Progress.WriteLine"/>: written at once, or held while a live progress
 /// bar is drawn and written when it stops, so a message such as an interrupt's resume command is never drawn over.
 /// </summary>
-internal sealed class HeldLines(TextWriter inner) : TextWriter
+internal sealed class HeldLines(TextWriter inner) : LineWriter(inner)
 {
-    private readonly StringBuilder _line = new();
-
-    public override Encoding Encoding => inner.Encoding;
-
-    public override void Write(char value)
-    {
-        if (value == '\n') Emit();
-        else if (value != '\r') _line.Append(value);
-    }
-
-    public override void Write(string? value)
-    {
-        foreach (var c in value ?? "") Write(c);
-    }
-
-    public override void WriteLine(string? value)
-    {
-        Write(value);
-        Emit();
-    }
-
-    public override void WriteLine() => Emit();
-
     public override void Flush()
     {
-        if (_line.Length > 0) Emit();
-        inner.Flush();
+        if (HasPartial) WriteWholeLine(TakePartial());
+        Inner.Flush();
     }
 
-    private void Emit()
-    {
-        var text = _line.ToString();
-        _line.Clear();
-        Progress.WriteLine(inner, text);
-    }
+    protected override void WriteWholeLine(string text) => Progress.WriteLine(Inner, text);
 }
