@@ -102,7 +102,7 @@ internal static class Html
         p { margin: 8px 0; }
         code, pre { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 13px; }
         pre { background: var(--bg-soft); border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; overflow-x: auto; white-space: pre-wrap; word-break: break-all; }
-        table { border-collapse: collapse; margin: 8px 0 12px; font-size: 14px; }
+        table { border-collapse: collapse; margin: 8px 0 12px; font-size: 14px; display: block; max-width: 100%; overflow-x: auto; }
         th, td { border: 1px solid var(--line); padding: 4px 10px; text-align: left; vertical-align: top; }
         th { background: var(--bg-soft); font-weight: 600; }
         td .num, td.num { font-variant-numeric: tabular-nums; }
