@@ -1,9 +1,8 @@
 using Functional.Model;
-using Functional.Properties.Support;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace Functional.Properties.Core;
+namespace Functional.ModelTests;
 
 /// <summary>The Rng reproduces PyTorch's CPU stream: values PyTorch prints under torch.manual_seed.</summary>
 public sealed class RngTests

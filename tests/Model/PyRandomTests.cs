@@ -6,10 +6,9 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Functional.Model;
-using Functional.Properties.Support;
 using Xunit;
 
-namespace Functional.Properties.Core;
+namespace Functional.ModelTests;
 
 /// <summary>
 /// PyRandom reproduces CPython's <c>random</c>: the streams of tests/Fixtures/python-random.json, written by CPython
