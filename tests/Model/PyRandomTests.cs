@@ -138,4 +138,121 @@ public sealed class PyRandomTests
         Assert.Throws<ArgumentException>(() => r.RandInt(2, 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => r.GetRandBits(-1));
     }
+
+    [Fact]
+    public void A_state_index_from_0_to_624_is_accepted_and_anything_else_refused()
+    {
+        var words = PyRandom.Seed(9).Words;
+        Assert.Equal(0, PyRandom.FromState(words, 0).Index);
+        Assert.Equal(PyRandom.StateWords, PyRandom.FromState(words, PyRandom.StateWords).Index);
+        Assert.Equal("the state index must be between 0 and 624, got -1", Assert.Throws<ArgumentException>(() => PyRandom.FromState(words, -1)).Message);
+        Assert.Equal("the state index must be between 0 and 624, got 625", Assert.Throws<ArgumentException>(() => PyRandom.FromState(words, 625)).Message);
+        Assert.Equal("a Mersenne Twister state has 624 words, got 623", Assert.Throws<ArgumentException>(() => PyRandom.FromState(words[..^1], 0)).Message);
+        Assert.Equal("a Mersenne Twister state has 624 words, got 625", Assert.Throws<ArgumentException>(() => PyRandom.FromState([.. words, 1u], 0)).Message);
+    }
+
+    [Fact]
+    public void A_state_is_a_value_that_outside_changes_to_words_do_not_reach()
+    {
+        var words = PyRandom.Seed(9).Words;
+        var r = PyRandom.FromState(words, 100);
+        words[0] ^= 1;                                  // the words given are copied
+        r.Words[1] ^= 1;                                // and the words returned are a copy
+        Assert.Equal(PyRandom.FromState(PyRandom.Seed(9).Words, 100), r);
+    }
+
+    [Fact]
+    public void States_are_equal_exactly_when_words_and_index_are()
+    {
+        var words = PyRandom.Seed(2).Words;
+        var a = PyRandom.FromState(words, 7);
+        var b = PyRandom.FromState(words, 7);
+        Assert.True(a.Equals(b));
+        Assert.True(a.Equals((object)b));
+        Assert.Equal(a.GetHashCode(), b.GetHashCode());
+        var otherIndex = PyRandom.FromState(words, 8);
+        var otherWords = PyRandom.FromState(PyRandom.Seed(3).Words, 7);
+        foreach (var other in new[] { otherIndex, otherWords })
+        {
+            Assert.False(a.Equals(other));
+            Assert.False(a.Equals((object)other));
+            Assert.NotEqual(a.GetHashCode(), other.GetHashCode());
+        }
+        Assert.False(a.Equals(null));
+    }
+
+    [Fact]
+    public void A_draw_that_throws_passes_the_exception_on_and_closes_its_stream()
+    {
+        PyRandomStream? leaked = null;
+        var e = Assert.Throws<InvalidOperationException>(() => PyRandom.Seed(1).Draw<int>(s => { leaked = s; s.NextUInt32(); throw new InvalidOperationException("mine"); }));
+        Assert.Equal("mine", e.Message);
+        Assert.Throws<ObjectDisposedException>(() => leaked!.NextUInt32());
+    }
+
+    [Fact]
+    public void Zero_bits_draw_nothing_and_32_bits_take_one_whole_output()
+    {
+        var r = PyRandom.Seed(5);
+        var (zero, after) = r.Draw(s => (s.GetRandBits32(0), s.GetRandBits(0)));
+        Assert.Equal((0u, BigInteger.Zero), zero);
+        Assert.Equal(r, after);
+        var (full, next) = r.Draw(s => s.GetRandBits32(32));
+        Assert.Equal(r.Draw(s => s.NextUInt32()), new PyDrawn<uint>(full, next));
+        Assert.Equal((BigInteger)full, r.GetRandBits(32).Value);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(33)]
+    public void GetRandBits32_takes_0_to_32_bits(int k) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => PyRandom.Seed(1).Draw(s => s.GetRandBits32(k)));
+
+    [Fact]
+    public void K_bits_take_the_top_bits_of_ceil_k_over_32_outputs_least_significant_word_first()
+    {
+        var r = PyRandom.Seed(12);
+        foreach (var k in new[] { 1, 5, 31, 32, 33, 63, 64, 65, 96, 100 })
+        {
+            var words = (k + 31) / 32;
+            var (outputs, afterOutputs) = r.Draw(s => Enumerable.Range(0, words).Select(_ => s.NextUInt32()).ToArray());
+            var expected = BigInteger.Zero;
+            for (var i = 0; i < words; i++)
+            {
+                var bits = Math.Min(32, k - 32 * i);
+                expected |= (BigInteger)(outputs[i] >> (32 - bits)) << (32 * i);
+            }
+            var (value, after) = r.GetRandBits(k);
+            Assert.True(expected == value, $"{k} bits: expected {expected}, got {value}");
+            Assert.Equal(afterOutputs, after);
+        }
+    }
+
+    [Fact]
+    public void RandBelow_redraws_until_below_n_and_n_of_1_is_always_0()
+    {
+        var r = PyRandom.Seed(3);
+        Assert.All(r.Draw(s => Enumerable.Range(0, 50).Select(_ => s.RandBelow(1u)).ToArray()).Value, v => Assert.Equal(0u, v));
+        // n = 5 takes 3 bits per try: every value below 5, and each of the 3-bit draws that were not is skipped.
+        var (values, _) = r.Draw(s => Enumerable.Range(0, 200).Select(_ => s.RandBelow(5u)).ToArray());
+        var (raw, _) = r.Draw(s => Enumerable.Range(0, 1000).Select(_ => s.GetRandBits32(3)).ToArray());
+        Assert.Equal(raw.Where(v => v < 5).Take(200), values);
+        var big = BigInteger.Pow(2, 70) + 3;
+        Assert.All(r.Draw(s => Enumerable.Range(0, 50).Select(_ => s.RandBelow(big)).ToArray()).Value, v => Assert.InRange(v, BigInteger.Zero, big - 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => r.Draw(s => s.RandBelow(0u)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => r.RandBelow(-1));
+    }
+
+    [Fact]
+    public void RandInt_over_one_value_gives_it_and_over_the_whole_int_range_equals_the_wide_path()
+    {
+        var r = PyRandom.Seed(8);
+        Assert.Equal(5L, r.Draw(s => s.RandInt(5, 5)).Value);
+        var (narrow, n1) = r.Draw(s => Enumerable.Range(0, 20).Select(_ => s.RandInt(int.MinValue, int.MaxValue)).ToArray());
+        var (wide, n2) = r.Draw(s => Enumerable.Range(0, 20).Select(_ => (long)s.RandInt(new BigInteger(int.MinValue), new BigInteger(int.MaxValue))).ToArray());
+        Assert.Equal(wide, narrow);
+        Assert.Equal(n2, n1);
+        Assert.Equal("empty range for randint(2, 1)", Assert.Throws<ArgumentException>(() => r.Draw(s => s.RandInt(2, 1))).Message);
+        Assert.Equal("empty range for randint(2, 1)", Assert.Throws<ArgumentException>(() => r.RandInt(2, 1)).Message);
+    }
 }

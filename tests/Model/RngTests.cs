@@ -4,7 +4,10 @@ using static TorchSharp.torch;
 
 namespace Functional.ModelTests;
 
-/// <summary>The Rng reproduces PyTorch's CPU stream: values PyTorch prints under torch.manual_seed.</summary>
+/// <summary>
+/// The Rng reproduces PyTorch's CPU stream: values PyTorch prints under torch.manual_seed, and every draw equals the same
+/// call on a seeded torch.Generator, leaving the generator's state after it. An Rng is a value: nothing outside changes it.
+/// </summary>
 public sealed class RngTests
 {
     [Fact]
@@ -76,5 +79,90 @@ public sealed class RngTests
             rng = d.Rng;
             Assert.Equal(TensorAssert.Bytes(expected), TensorAssert.Bytes(actual));
         }
+    }
+
+    private static byte[] StateOf(Generator g)
+    {
+        using var t = g.get_state();
+        return t.data<byte>().ToArray();
+    }
+
+    [Fact]
+    public void Every_draw_equals_the_same_call_on_a_seeded_generator_and_moves_the_state_as_it_does()
+    {
+        using var scope = NewDisposeScope();
+        using var g = new Generator(99);
+        var rng = Rng.Seed(99);
+        Assert.Equal(StateOf(g), rng.GetState());
+        (Tensor Ours, Rng Next, Tensor Torch)[] draws =
+        [
+            Step(rng.Uniform([2, 3], -0.5, 2), empty([2, 3]).uniform_(-0.5, 2, generator: g)),
+            Step(rng.Uniform([4], -3, -1, ScalarType.Float64), empty([4], ScalarType.Float64).uniform_(-3, -1, generator: g)),
+            Step(rng.Rand(3, 2), rand([3, 2], generator: g)),
+            Step(rng.Randn(5), randn([5], generator: g)),
+            Step(rng.RandPerm(9), randperm(9, generator: g)),
+        ];
+        (Tensor, Rng, Tensor) Step(Drawn<Tensor> ours, Tensor torch)
+        {
+            rng = ours.Rng;
+            return (ours.Value, ours.Rng, torch);
+        }
+        Assert.Equal([ScalarType.Float32, ScalarType.Float64, ScalarType.Float32, ScalarType.Float32, ScalarType.Int64], draws.Select(d => d.Ours.dtype));
+        foreach (var (ours, _, torch) in draws)
+        {
+            Assert.Equal(torch.shape, ours.shape);
+            Assert.Equal(TensorAssert.Bytes(torch), TensorAssert.Bytes(ours));
+        }
+        Assert.Equal(StateOf(g), rng.GetState());
+        Assert.All(TensorAssert.Values(draws[0].Ours), v => Assert.InRange(v, -0.5, 2));
+        Assert.All(TensorAssert.Values(draws[1].Ours), v => Assert.InRange(v, -3, -1));
+    }
+
+    [Fact]
+    public void A_negative_seed_is_the_generator_seed_of_its_64_bit_pattern_as_torch_manual_seed_takes_it()
+    {
+        using var g = new Generator(ulong.MaxValue);
+        Assert.Equal(StateOf(g), Rng.Seed(-1).GetState());
+        Assert.NotEqual(Rng.Seed(1), Rng.Seed(-1));
+    }
+
+    [Fact]
+    public void State_bytes_in_and_out_are_copies()
+    {
+        var rng = Rng.Seed(3);
+        var bytes = rng.GetState();
+        var restored = Rng.FromState(bytes);
+        Array.Clear(bytes);                          // changing the bytes given changes neither Rng
+        rng.GetState().AsSpan().Clear();             // nor does changing the bytes returned
+        Assert.Equal(Rng.Seed(3), rng);
+        Assert.Equal(Rng.Seed(3), restored);
+    }
+
+    [Fact]
+    public void Rngs_are_equal_exactly_when_their_states_are()
+    {
+        var a = Rng.Seed(5);
+        var b = Rng.FromState(Rng.Seed(5).GetState());
+        Assert.True(a.Equals(b));
+        Assert.True(a.Equals((object)b));
+        Assert.Equal(a.GetHashCode(), b.GetHashCode());
+        var c = a.Rand(1).Rng;
+        Assert.False(a.Equals(c));
+        Assert.False(a.Equals((object)c));
+        Assert.NotEqual(a.GetHashCode(), c.GetHashCode());
+        Assert.False(a.Equals(null));
+        Assert.False(a.Equals((object)"not an rng"));
+    }
+
+    [Fact]
+    public void Split_seeds_two_new_streams_from_two_62_bit_draws_and_is_repeatable()
+    {
+        var rng = Rng.Seed(11);
+        var (first, second) = rng.Split();
+        using var seeds = rng.Draw(g => randint(0, 1L << 62, [2], dtype: ScalarType.Int64, generator: g)).Value;
+        Assert.Equal(Rng.Seed(seeds[0].item<long>()), first);
+        Assert.Equal(Rng.Seed(seeds[1].item<long>()), second);
+        Assert.Equal((first, second), rng.Split());
+        Assert.NotEqual(rng, first);
     }
 }
