@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using static TorchSharp.torch;
 
 namespace Functional.Model;
@@ -24,13 +25,38 @@ public sealed class Rng : IEquatable<Rng>
         return new Rng(ReadState(g));
     }
 
-    /// <summary>Restores an Rng from <see cref="GetState"/> bytes (e.g. from a checkpoint).</summary>
+    /// <summary>
+    /// Restores an Rng from <see cref="GetState"/> bytes (e.g. from a checkpoint). Bytes that are not a CPU generator
+    /// state (the wrong length, or an mt19937 position libtorch would refuse) throw <see cref="ArgumentException"/>.
+    /// </summary>
     public static Rng FromState(byte[] state)
     {
         var copy = (byte[])state.Clone();
-        using (var g = Restore(copy)) { } // validates the bytes: libtorch rejects a malformed state
+        RequireValid(copy);
+        using (var g = Restore(copy)) { }
         return new Rng(copy);
     }
+
+    // libtorch checks a state in Generator.set_state, but a failed check there aborts the process (TorchSharp's native
+    // entry point has no error guard): the same checks are made here first. The state is libtorch's
+    // CPUGeneratorImplState, whose mt19937 part starts with the initial seed (uint64), `left` (int32), `seeded`
+    // (int32) and `next` (uint64); set_state wants the length of the current layout, seeded ≠ 0, 0 < left ≤ 624 and
+    // next ≤ 624 (as a uint32).
+    private static void RequireValid(byte[] state)
+    {
+        if (state.Length != StateLength)
+            throw new ArgumentException($"a generator state has {StateLength} bytes, got {state.Length}");
+        var left = BinaryPrimitives.ReadInt32LittleEndian(state.AsSpan(8));
+        var seeded = BinaryPrimitives.ReadInt32LittleEndian(state.AsSpan(12));
+        var next = (uint)BinaryPrimitives.ReadUInt64LittleEndian(state.AsSpan(16));
+        if (seeded == 0 || left is <= 0 or > MersenneWords || next > MersenneWords)
+            throw new ArgumentException($"not a valid generator state (mt19937 left {left}, seeded {seeded}, next {next})");
+    }
+
+    private const int MersenneWords = 624;
+
+    // The length of this libtorch's generator state (5056 bytes for libtorch 2.x), read off a fresh generator.
+    private static readonly int StateLength = Seed(0)._state.Length;
 
     /// <summary>A copy of the raw generator state (PyTorch's <c>Generator.get_state()</c> bytes).</summary>
     public byte[] GetState() => (byte[])_state.Clone();

@@ -138,6 +138,50 @@ public sealed class RngTests
         Assert.Equal(Rng.Seed(3), restored);
     }
 
+    // Without the checks, each of these would abort the test process: libtorch's set_state fails its own check, and
+    // TorchSharp's native entry point has no error guard. (PyTorch 1.13 raises "Invalid mt19937 state" for the same bytes.)
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(1)]
+    public void A_state_of_the_wrong_length_is_refused(int extra)
+    {
+        var state = Rng.Seed(3).GetState();
+        byte[] bad = extra < 0 ? state[..^1] : [.. state, 0];
+        Assert.Equal($"a generator state has 5056 bytes, got {bad.Length}", Assert.Throws<ArgumentException>(() => Rng.FromState(bad)).Message);
+    }
+
+    [Theory]
+    [InlineData(8, 0, "left 0, seeded 1, next 5")]      // the mt19937 position: 0 < left ≤ 624
+    [InlineData(8, 625, "left 625, seeded 1, next 5")]
+    [InlineData(12, 0, "left 620, seeded 0, next 5")]   // seeded
+    [InlineData(16, 625, "left 620, seeded 1, next 625")] // next ≤ 624
+    public void A_state_libtorch_would_refuse_is_refused(int offset, int value, string fields)
+    {
+        var state = Rng.Seed(3).Rand(5).Rng.GetState(); // five outputs drawn: left 620, next 5
+        var bad = offset == 16 ? Patched(state, 16, BitConverter.GetBytes((ulong)value)) : Patched(state, offset, BitConverter.GetBytes(value));
+        Assert.Equal($"not a valid generator state (mt19937 {fields})", Assert.Throws<ArgumentException>(() => Rng.FromState(bad)).Message);
+    }
+
+    [Theory]
+    [InlineData(8, 624)]        // left at its largest
+    [InlineData(8, 1)]          // and smallest
+    [InlineData(16, 624)]       // next at its largest
+    [InlineData(16, 0)]
+    [InlineData(12, 2)]         // any non-zero seeded flag
+    public void Generator_states_at_the_edges_of_libtorchs_checks_are_accepted(int offset, int value)
+    {
+        var state = Rng.Seed(3).GetState();
+        var edge = offset == 16 ? Patched(state, 16, BitConverter.GetBytes((ulong)value)) : Patched(state, offset, BitConverter.GetBytes(value));
+        Assert.Equal(edge, Rng.FromState(edge).GetState());
+    }
+
+    private static byte[] Patched(byte[] state, int offset, byte[] value)
+    {
+        var copy = (byte[])state.Clone();
+        value.CopyTo(copy, offset);
+        return copy;
+    }
+
     [Fact]
     public void Rngs_are_equal_exactly_when_their_states_are()
     {

@@ -75,6 +75,21 @@ public sealed class CheckpointTests
     }
 
     [Fact]
+    public void A_generator_state_that_is_not_one_is_corrupt_metadata_not_a_crash()
+    {
+        // Before Rng.FromState checked the bytes itself, libtorch's failed check aborted the whole process here.
+        using var scope = NewDisposeScope();
+        var (trainer, state) = Trained(new Sgd(0.1), 1);
+        var bytes = Checkpoint.Serialize(state, Info(trainer));
+        var file = SafeTensors.Deserialize(bytes.Params, "c");
+        var rng = Convert.FromBase64String(file.Metadata!["rng"]);
+        var torn = SafeTensors.Serialize(file.Tensors,
+            file.Metadata.ToDictionary(m => m.Key, m => m.Key == "rng" ? Convert.ToBase64String(rng[..^1]) : m.Value));
+        Assert.Equal($"c: corrupt checkpoint metadata (a generator state has {rng.Length} bytes, got {rng.Length - 1})",
+            Assert.Throws<InvalidDataException>(() => Checkpoint.Deserialize(bytes with { Params = torn }, "c", "test", trainer)).Message);
+    }
+
+    [Fact]
     public void The_optimizer_is_stored_as_data_and_compared_by_value()
     {
         using var scope = NewDisposeScope();
