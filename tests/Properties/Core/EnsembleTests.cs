@@ -136,4 +136,13 @@ public sealed class EnsembleTests
             Assert.Equal(message, Assert.Throws<ArgumentException>(() => new MemberLayout([spec, other])).Message);
         Assert.Equal("an ensemble needs at least one member", Assert.Throws<ArgumentException>(() => new MemberLayout([])).Message);
     }
+
+    [Fact]
+    public void A_layout_frees_its_masks()
+    {
+        var specs = new[] { new MlpSpec(2, [3, 2], 1, new Activation.Tanh(), new Activation.Identity()), new MlpSpec(2, [2, 2], 1, new Activation.Relu(), new Activation.Identity()) };
+        var before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        new MemberLayout(specs).Dispose();
+        Assert.Equal(before, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
 }
