@@ -93,9 +93,10 @@ public static class Ensemble
         }
     }
 
-    /// <summary>A float tensor's values as doubles (exact: every float is a double).</summary>
+    /// <summary>A float32 or float64 tensor's values as doubles (exact: every float is a double).</summary>
     internal static double[] ToDoubles(Tensor t)
     {
+        if (t.dtype == ScalarType.Float64) return t.data<double>().ToArray();
         var floats = t.data<float>().ToArray();
         var values = new double[floats.Length];
         for (var i = 0; i < values.Length; i++) values[i] = floats[i];

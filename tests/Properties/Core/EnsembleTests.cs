@@ -19,7 +19,7 @@ namespace Functional.Properties.Core;
 /// </summary>
 public sealed class EnsembleTests
 {
-    private const double Relative = 1e-5;
+    private const double Relative = 1e-5, Relative64 = 1e-10;
 
     private static Params Stacked(MlpSpec spec, int k, int seed, ScalarType dtype = ScalarType.Float32) =>
         Ensemble.Stack([.. Enumerable.Range(0, k).Select(m => Init.Initialize(spec, Rng.Seed(seed + m)).Value.Map(t => t.to(dtype)))]);
@@ -110,6 +110,47 @@ public sealed class EnsembleTests
             state = next;
         }
     }
+
+    /// <summary>Members sharing the layer count, outputs and head, each with its own input width, hidden widths and activation.</summary>
+    private static Gen<MlpSpec[]> Members =>
+        from depth in Gen.Choose(1, 2)
+        from k in Gen.Choose(2, 4)
+        from members in Gen.ArrayOf(
+            from inputs in Gen.Choose(1, 4)
+            from hidden in Gen.ArrayOf(Gen.Choose(1, 5), depth)
+            from activation in Gen.Elements<Activation>(new Activation.Relu(), new Activation.Tanh(), new Activation.Sigmoid())
+            select new MlpSpec(inputs, hidden, 1, activation, new Activation.Sigmoid()),
+            k)
+        select members;
+
+    [Property(MaxTest = 30)]
+    public Property Padded_members_compute_and_learn_what_their_own_specs_do() =>
+        Prop.ForAll(Members.ToArbitrary(), specs =>
+        {
+            using var scope = NewDisposeScope();
+            using var layout = new MemberLayout(specs);
+            // Float64, so that only the arithmetic can differ, not the order of float32 sums.
+            var own = specs.Select((s, m) => Init.Initialize(s, Rng.Seed(m)).Value.Map(t => t.to(ScalarType.Float64))).ToArray();
+            var stacked = Ensemble.Stack([.. own.Select(layout.Pad)]);
+            var d = new Draws(specs.Length);
+            var inputs = specs.Select(s => d.Normal([6, s.Inputs])).ToArray();
+            var targets = d.Uniform([specs.Length, 6, 1], 0, 1);
+            var x = stack(inputs.Select(layout.PadInputs).ToArray());
+            var ensemble = new EnsembleTrainer(layout.Envelope, new Loss.Bce(), new Sgd(0.5)) { Layout = layout };
+            var output = ensemble.Forward(stacked, x);
+            for (var m = 0; m < specs.Length; m++)
+                Assert.True(TensorAssert.MaxRelativeError(Mlp.Forward(specs[m], own[m], inputs[m]), output[m], floor: 1e-6) <= Relative64, $"member {m} forward");
+            var (next, log) = ensemble.Step(ensemble.Start(stacked, Rng.Seed(0)), new Batch(x, targets));
+            for (var m = 0; m < specs.Length; m++)
+            {
+                var alone = new Trainer(specs[m], new Loss.Bce(), new Sgd(0.5));
+                var (single, singleLog) = alone.Step(alone.Start(own[m], Rng.Seed(0)), new Batch(inputs[m], targets[m]));
+                TensorAssert.Close(singleLog.Loss, log.MemberLosses![m], Relative64, $"member {m} loss");
+                var mine = layout.Unpad(next.Params, m);
+                for (var i = 0; i < mine.Count; i++)
+                    Assert.True(TensorAssert.MaxRelativeError(single.Params.Values[i], mine.Values[i], floor: 1e-6) <= Relative64, $"member {m}, {mine.Names[i]}");
+            }
+        });
 
     [Fact]
     public void Members_of_one_spec_need_no_padding_and_an_input_as_wide_as_the_envelope_is_not_copied()
