@@ -38,6 +38,26 @@ public sealed record StepCase(NetCase Net, Optimizer Optimizer)
 /// <summary>An epoch of Samples samples cut into batches of BatchSize (shuffles drawn from Seed).</summary>
 public sealed record EpochCase(int Samples, int BatchSize, int Seed);
 
+/// <summary>
+/// The values of one SGD option grid (every option off or at its value: momentum × dampening × Nesterov × weight
+/// decay), with the steps, shapes, gradient scale and seed every cell runs against torch.optim.SGD.
+/// </summary>
+public sealed record SgdGrid(double Lr, double Momentum, double Dampening, double WeightDecay, int Steps, int Rows, int Cols, double GradScale, int Seed)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"lr {Lr}, momentum {Momentum}, dampening {Dampening}, weight decay {WeightDecay}, {Steps} steps, w [{Rows}x{Cols}], grads x{GradScale}, seed {Seed}");
+}
+
+/// <summary>
+/// The values of one Adam option grid (β₁ 0 or its value × ε 0 or its value × AMSGrad × weight decay, at the drawn
+/// β₂), with the steps, shapes, gradient scale and seed every cell runs against torch.optim.Adam.
+/// </summary>
+public sealed record AdamGrid(double Lr, double Beta1, double Beta2, double Eps, double WeightDecay, int Steps, int Rows, int Cols, double GradScale, int Seed)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"lr {Lr}, betas ({Beta1}, {Beta2}), eps {Eps}, weight decay {WeightDecay}, {Steps} steps, w [{Rows}x{Cols}], grads x{GradScale}, seed {Seed}");
+}
+
 /// <summary>A train/test split of Samples samples at TrainFraction (random splits drawn from Seed).</summary>
 public sealed record SplitCase(int Samples, double TrainFraction, SplitMode Mode, int Seed)
 {
@@ -125,6 +145,39 @@ public static class Arbitraries
                 Adam a => ShrinkAdam(a).Select(o => c with { Optimizer = o }).Prepend(c with { Optimizer = new Sgd(0.1) }),
                 _ => [],
             }));
+
+    public static Arbitrary<SgdGrid> SgdGrid() => Arb.From(
+        from lr in Gen.Choose(1, 500) from m in Gen.Choose(1, 99) from d in Gen.Choose(1, 150) from wd in Gen.Choose(1, 100)
+        from steps in Gen.Choose(5, 15) from r in Gen.Choose(1, 4) from c in Gen.Choose(1, 4) from scale in GradScales from s in Seeds
+        select new SgdGrid(lr / 1000.0, m / 100.0, d / 100.0, wd / 1000.0, steps, r, c, scale, s),
+        g => Shrink(g,
+            Doubles(g.Lr, 0.1, 0.001, 0.5).Select(v => g with { Lr = v }),
+            Doubles(g.Momentum, 0.9, 0.01, 0.99).Select(v => g with { Momentum = v }),
+            Doubles(g.Dampening, 0.5, 0.01, 1.5).Select(v => g with { Dampening = v }),
+            Doubles(g.WeightDecay, 0.01, 0.001, 0.1).Select(v => g with { WeightDecay = v }),
+            Ints(g.Steps, 5).Select(n => g with { Steps = n }),
+            Ints(g.Rows, 1).Select(n => g with { Rows = n }),
+            Ints(g.Cols, 1).Select(n => g with { Cols = n }),
+            GradScale(g.GradScale).Select(v => g with { GradScale = v }),
+            Ints(g.Seed, 0).Select(n => g with { Seed = n })));
+
+    public static Arbitrary<AdamGrid> AdamGrid() => Arb.From(
+        from lr in Gen.Choose(1, 100) from b1 in Gen.Choose(1, 99)
+        from b2 in Gen.OneOf(Gen.Elements(0.0, 0.9, 0.99, 0.999, 0.9999), Gen.Choose(500, 999).Select(i => i / 1000.0))
+        from eps in Gen.Elements(1e-8, 1e-6, 1e-4, 1e-3, 1e-1) from wd in Gen.Choose(1, 100)
+        from steps in Gen.Choose(5, 15) from r in Gen.Choose(1, 4) from c in Gen.Choose(1, 4) from scale in GradScales from s in Seeds
+        select new AdamGrid(lr / 1000.0, b1 / 100.0, b2, eps, wd / 1000.0, steps, r, c, scale, s),
+        g => Shrink(g,
+            Doubles(g.Lr, 0.01, 0.001, 0.1).Select(v => g with { Lr = v }),
+            Doubles(g.Beta1, 0.9, 0.01, 0.99).Select(v => g with { Beta1 = v }),
+            Doubles(g.Beta2, 0.999, 0, 0.9999).Select(v => g with { Beta2 = v }),
+            Doubles(g.Eps, 1e-8, 1e-8, 0.1).Select(v => g with { Eps = v }),
+            Doubles(g.WeightDecay, 0.01, 0.001, 0.1).Select(v => g with { WeightDecay = v }),
+            Ints(g.Steps, 5).Select(n => g with { Steps = n }),
+            Ints(g.Rows, 1).Select(n => g with { Rows = n }),
+            Ints(g.Cols, 1).Select(n => g with { Cols = n }),
+            GradScale(g.GradScale).Select(v => g with { GradScale = v }),
+            Ints(g.Seed, 0).Select(n => g with { Seed = n })));
 
     // ------------------------------------------------------------------ data
 
