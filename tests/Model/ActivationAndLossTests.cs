@@ -79,8 +79,8 @@ public sealed class ActivationAndLossTests
     {
         Loss loss = name == "mse" ? new Loss.Mse() : new Loss.Bce();
         using var output = full(new long[] { 3, 1 }, 0.5f);
-        using var target = full(new long[] { 3 }, 0.25f);
-        Assert.Equal($"{name}: output shape [3, 1] differs from target shape [3]",
+        using var target = full(new long[] { 1, 3 }, 0.25f);
+        Assert.Equal($"{name}: output shape [3, 1] differs from target shape [1, 3]",
             Assert.Throws<ArgumentException>(() => loss.Compute(output, target)).Message);
         using var same = full(new long[] { 3, 1 }, 0.25f);
         using var value = loss.Compute(output, same);

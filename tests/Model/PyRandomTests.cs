@@ -114,7 +114,8 @@ public sealed class PyRandomTests
     {
         PyRandomStream? leaked = null;
         PyRandom.Seed(1).Draw(s => { leaked = s; return s.NextUInt32(); });
-        Assert.Throws<ObjectDisposedException>(() => leaked!.Random());
+        var e = Assert.Throws<ObjectDisposedException>(() => leaked!.Random());
+        Assert.Contains("a PyRandom stream is only valid inside the Draw that lent it", e.Message);
     }
 
     [Property(MaxTest = 200)]
@@ -134,9 +135,11 @@ public sealed class PyRandomTests
     public void Bad_arguments_throw()
     {
         var r = PyRandom.Seed(1);
-        Assert.Throws<ArgumentOutOfRangeException>(() => r.RandBelow(0));
+        Assert.StartsWith("RandBelow needs n ≥ 1", Assert.Throws<ArgumentOutOfRangeException>(() => r.RandBelow(0)).Message);
+        Assert.StartsWith("RandBelow needs n ≥ 1", Assert.Throws<ArgumentOutOfRangeException>(() => r.RandBelow(-1)).Message);
+        Assert.StartsWith("RandBelow needs n ≥ 1", Assert.Throws<ArgumentOutOfRangeException>(() => r.Draw(s => s.RandBelow(0u))).Message);
         Assert.Throws<ArgumentException>(() => r.RandInt(2, 1));
-        Assert.Throws<ArgumentOutOfRangeException>(() => r.GetRandBits(-1));
+        Assert.StartsWith("number of bits must be non-negative", Assert.Throws<ArgumentOutOfRangeException>(() => r.GetRandBits(-1)).Message);
     }
 
     [Fact]
@@ -206,7 +209,7 @@ public sealed class PyRandomTests
     [InlineData(-1)]
     [InlineData(33)]
     public void GetRandBits32_takes_0_to_32_bits(int k) =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => PyRandom.Seed(1).Draw(s => s.GetRandBits32(k)));
+        Assert.StartsWith("GetRandBits32 takes 0 to 32 bits", Assert.Throws<ArgumentOutOfRangeException>(() => PyRandom.Seed(1).Draw(s => s.GetRandBits32(k))).Message);
 
     [Fact]
     public void K_bits_take_the_top_bits_of_ceil_k_over_32_outputs_least_significant_word_first()
@@ -254,5 +257,46 @@ public sealed class PyRandomTests
         Assert.Equal(n2, n1);
         Assert.Equal("empty range for randint(2, 1)", Assert.Throws<ArgumentException>(() => r.Draw(s => s.RandInt(2, 1))).Message);
         Assert.Equal("empty range for randint(2, 1)", Assert.Throws<ArgumentException>(() => r.RandInt(2, 1)).Message);
+    }
+
+    // The Mersenne Twister's output tempering, undone: the state word that NextUInt32 turns into y. A stream positioned
+    // at a state made of untempered words yields exactly the outputs a test wants.
+    private static uint Untemper(uint y)
+    {
+        y ^= y >> 18;
+        y ^= (y << 15) & 0xefc60000u;
+        var x = y;
+        for (var i = 0; i < 5; i++) x = y ^ ((x << 7) & 0x9d2c5680u);
+        y = x;
+        for (var i = 0; i < 3; i++) x = y ^ (x >> 11);
+        return x;
+    }
+
+    /// <summary>A state whose next outputs are <paramref name="outputs"/>, in order (index 0: no regeneration before them).</summary>
+    private static PyRandom Yielding(params uint[] outputs)
+    {
+        var words = PyRandom.Seed(0).Words;
+        for (var i = 0; i < outputs.Length; i++) words[i] = Untemper(outputs[i]);
+        return PyRandom.FromState(words, 0);
+    }
+
+    [Fact]
+    public void A_crafted_state_yields_the_outputs_it_was_made_for()
+    {
+        uint[] outputs = [0, 1, 0x80000000u, 0xffffffffu, 0x12345678u];
+        Assert.Equal(outputs, Yielding(outputs).Draw(s => outputs.Select(_ => s.NextUInt32()).ToArray()).Value);
+    }
+
+    [Fact]
+    public void RandBelow_redraws_a_draw_equal_to_n_on_both_paths()
+    {
+        // n = 2^32 + 1 takes 33 bits: the first output whole, then the top bit of the next. The first try is exactly n.
+        var n = (BigInteger)uint.MaxValue + 2;
+        var (wide, afterWide) = Yielding(1, 0x80000000u, 5, 0).RandBelow(n);
+        Assert.Equal(5, wide);
+        Assert.Equal(Yielding(1, 0x80000000u, 5, 0).Draw(s => { for (var i = 0; i < 4; i++) s.NextUInt32(); return 0; }).Random, afterWide);
+        // n = 5 takes the top 3 bits: 5 is redrawn, 4 is kept.
+        Assert.Equal(4u, Yielding(5u << 29, 4u << 29).Draw(s => s.RandBelow(5u)).Value);
+        Assert.Equal(4, Yielding(5u << 29, 4u << 29).RandBelow(5).Value);
     }
 }
