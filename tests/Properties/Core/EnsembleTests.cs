@@ -2,6 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Functional.Model;
+using Functional.Properties.Support;
 using Functional.Training;
 using Functional.Training.Ensembles;
 using Functional.Training.Optimizers;
@@ -111,21 +112,9 @@ public sealed class EnsembleTests
         }
     }
 
-    /// <summary>Members sharing the layer count, outputs and head, each with its own input width, hidden widths and activation.</summary>
-    private static Gen<MlpSpec[]> Members =>
-        from depth in Gen.Choose(1, 2)
-        from k in Gen.Choose(2, 4)
-        from members in Gen.ArrayOf(
-            from inputs in Gen.Choose(1, 4)
-            from hidden in Gen.ArrayOf(Gen.Choose(1, 5), depth)
-            from activation in Gen.Elements<Activation>(new Activation.Relu(), new Activation.Tanh(), new Activation.Sigmoid())
-            select new MlpSpec(inputs, hidden, 1, activation, new Activation.Sigmoid()),
-            k)
-        select members;
-
     [Property(MaxTest = 30)]
     public Property Padded_members_compute_and_learn_what_their_own_specs_do() =>
-        Prop.ForAll(Members.ToArbitrary(), specs =>
+        Prop.ForAll(Arbitraries.EnsembleMembers.ToArbitrary(), specs =>
         {
             using var scope = NewDisposeScope();
             using var layout = new MemberLayout(specs);
@@ -134,16 +123,16 @@ public sealed class EnsembleTests
             var stacked = Ensemble.Stack([.. own.Select(layout.Pad)]);
             var d = new Draws(specs.Length);
             var inputs = specs.Select(s => d.Normal([6, s.Inputs])).ToArray();
-            var targets = d.Uniform([specs.Length, 6, 1], 0, 1);
+            var targets = d.Normal([specs.Length, 6, specs[0].Outputs]);
             var x = stack(inputs.Select(layout.PadInputs).ToArray());
-            var ensemble = new EnsembleTrainer(layout.Envelope, new Loss.Bce(), new Sgd(0.5)) { Layout = layout };
+            var ensemble = new EnsembleTrainer(layout.Envelope, new Loss.Mse(), new Sgd(0.5)) { Layout = layout };
             var output = ensemble.Forward(stacked, x);
             for (var m = 0; m < specs.Length; m++)
                 Assert.True(TensorAssert.MaxRelativeError(Mlp.Forward(specs[m], own[m], inputs[m]), output[m], floor: 1e-6) <= Relative64, $"member {m} forward");
             var (next, log) = ensemble.Step(ensemble.Start(stacked, Rng.Seed(0)), new Batch(x, targets));
             for (var m = 0; m < specs.Length; m++)
             {
-                var alone = new Trainer(specs[m], new Loss.Bce(), new Sgd(0.5));
+                var alone = new Trainer(specs[m], new Loss.Mse(), new Sgd(0.5));
                 var (single, singleLog) = alone.Step(alone.Start(own[m], Rng.Seed(0)), new Batch(inputs[m], targets[m]));
                 TensorAssert.Close(singleLog.Loss, log.MemberLosses![m], Relative64, $"member {m} loss");
                 var mine = layout.Unpad(next.Params, m);

@@ -28,22 +28,9 @@ public sealed class LayerProperties
         Assert.Equal(new LayerSpec(3, "fc4", 64, 10, new Activation.LogSoftmax()), mnist[3]);
     }
 
-    /// <summary>1–4 members sharing the layer count and outputs, each with its own input width, hidden widths and activation.</summary>
-    private static Gen<MlpSpec[]> Members =>
-        from depth in Gen.Choose(0, 2)
-        from outputs in Gen.Choose(1, 3)
-        from k in Gen.Choose(1, 4)
-        from members in Gen.ArrayOf(
-            from inputs in Gen.Choose(1, 4)
-            from hidden in Gen.ArrayOf(Gen.Choose(1, 5), depth)
-            from activation in Gen.Elements<Activation>(new Activation.Relu(), new Activation.Tanh())
-            select new MlpSpec(inputs, hidden, outputs, activation, new Activation.Identity()),
-            k)
-        select members;
-
     [Property(MaxTest = 40)]
     public Property Padding_puts_each_member_in_the_envelopes_corner_and_unpadding_gives_it_back_bit_for_bit() =>
-        Prop.ForAll(Members.ToArbitrary(), specs =>
+        Prop.ForAll(Arbitraries.EnsembleMembers.ToArbitrary(), specs =>
         {
             using var scope = NewDisposeScope();
             using var layout = new MemberLayout(specs);

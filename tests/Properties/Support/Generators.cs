@@ -38,24 +38,24 @@ public sealed record StepCase(NetCase Net, Optimizer Optimizer)
 /// <summary>An epoch of Samples samples cut into batches of BatchSize (shuffles drawn from Seed).</summary>
 public sealed record EpochCase(int Samples, int BatchSize, int Seed);
 
-/// <summary>
-/// The values of one SGD option grid (every option off or at its value: momentum × dampening × Nesterov × weight
-/// decay), with the steps, shapes, gradient scale and seed every cell runs against torch.optim.SGD.
-/// </summary>
-public sealed record SgdGrid(double Lr, double Momentum, double Dampening, double WeightDecay, int Steps, int Rows, int Cols, double GradScale, int Seed)
+/// <summary>How an optimizer is run against torch.optim: steps, param shapes w [Rows, Cols] and b [Rows], gradient scale, seed.</summary>
+public sealed record OracleRun(int Steps, int Rows, int Cols, double GradScale, int Seed)
 {
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"lr {Lr}, momentum {Momentum}, dampening {Dampening}, weight decay {WeightDecay}, {Steps} steps, w [{Rows}x{Cols}], grads x{GradScale}, seed {Seed}");
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Steps} steps, w [{Rows}x{Cols}], grads x{GradScale}, seed {Seed}");
 }
 
-/// <summary>
-/// The values of one Adam option grid (β₁ 0 or its value × ε 0 or its value × AMSGrad × weight decay, at the drawn
-/// β₂), with the steps, shapes, gradient scale and seed every cell runs against torch.optim.Adam.
-/// </summary>
-public sealed record AdamGrid(double Lr, double Beta1, double Beta2, double Eps, double WeightDecay, int Steps, int Rows, int Cols, double GradScale, int Seed)
+/// <summary>The values of one SGD option grid: each option off or at its value (momentum × dampening × Nesterov × weight decay).</summary>
+public sealed record SgdGrid(double Lr, double Momentum, double Dampening, double WeightDecay, OracleRun Run)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"lr {Lr}, betas ({Beta1}, {Beta2}), eps {Eps}, weight decay {WeightDecay}, {Steps} steps, w [{Rows}x{Cols}], grads x{GradScale}, seed {Seed}");
+        $"lr {Lr}, momentum {Momentum}, dampening {Dampening}, weight decay {WeightDecay}, {Run}");
+}
+
+/// <summary>The values of one Adam option grid: β₁ 0 or its value × ε 0 or its value × AMSGrad × weight decay, at the drawn β₂.</summary>
+public sealed record AdamGrid(double Lr, double Beta1, double Beta2, double Eps, double WeightDecay, OracleRun Run)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"lr {Lr}, betas ({Beta1}, {Beta2}), eps {Eps}, weight decay {WeightDecay}, {Run}");
 }
 
 /// <summary>A train/test split of Samples samples at TrainFraction (random splits drawn from Seed).</summary>
@@ -146,38 +146,52 @@ public static class Arbitraries
                 _ => [],
             }));
 
-    public static Arbitrary<SgdGrid> SgdGrid() => Arb.From(
-        from lr in Gen.Choose(1, 500) from m in Gen.Choose(1, 99) from d in Gen.Choose(1, 150) from wd in Gen.Choose(1, 100)
+    private static Gen<OracleRun> OracleRuns =>
         from steps in Gen.Choose(5, 15) from r in Gen.Choose(1, 4) from c in Gen.Choose(1, 4) from scale in GradScales from s in Seeds
-        select new SgdGrid(lr / 1000.0, m / 100.0, d / 100.0, wd / 1000.0, steps, r, c, scale, s),
+        select new OracleRun(steps, r, c, scale, s);
+
+    private static IEnumerable<OracleRun> ShrinkRun(OracleRun r) => Shrink(r,
+        Ints(r.Steps, 5).Select(n => r with { Steps = n }),
+        Ints(r.Rows, 1).Select(n => r with { Rows = n }),
+        Ints(r.Cols, 1).Select(n => r with { Cols = n }),
+        GradScale(r.GradScale).Select(v => r with { GradScale = v }),
+        Ints(r.Seed, 0).Select(n => r with { Seed = n }));
+
+    public static Arbitrary<SgdGrid> SgdGrid() => Arb.From(
+        from lr in Gen.Choose(1, 500) from m in Gen.Choose(1, 99) from d in Gen.Choose(1, 150) from wd in Gen.Choose(1, 100) from run in OracleRuns
+        select new SgdGrid(lr / 1000.0, m / 100.0, d / 100.0, wd / 1000.0, run),
         g => Shrink(g,
             Doubles(g.Lr, 0.1, 0.001, 0.5).Select(v => g with { Lr = v }),
             Doubles(g.Momentum, 0.9, 0.01, 0.99).Select(v => g with { Momentum = v }),
             Doubles(g.Dampening, 0.5, 0.01, 1.5).Select(v => g with { Dampening = v }),
             Doubles(g.WeightDecay, 0.01, 0.001, 0.1).Select(v => g with { WeightDecay = v }),
-            Ints(g.Steps, 5).Select(n => g with { Steps = n }),
-            Ints(g.Rows, 1).Select(n => g with { Rows = n }),
-            Ints(g.Cols, 1).Select(n => g with { Cols = n }),
-            GradScale(g.GradScale).Select(v => g with { GradScale = v }),
-            Ints(g.Seed, 0).Select(n => g with { Seed = n })));
+            ShrinkRun(g.Run).Select(r => g with { Run = r })));
 
     public static Arbitrary<AdamGrid> AdamGrid() => Arb.From(
         from lr in Gen.Choose(1, 100) from b1 in Gen.Choose(1, 99)
         from b2 in Gen.OneOf(Gen.Elements(0.0, 0.9, 0.99, 0.999, 0.9999), Gen.Choose(500, 999).Select(i => i / 1000.0))
-        from eps in Gen.Elements(1e-8, 1e-6, 1e-4, 1e-3, 1e-1) from wd in Gen.Choose(1, 100)
-        from steps in Gen.Choose(5, 15) from r in Gen.Choose(1, 4) from c in Gen.Choose(1, 4) from scale in GradScales from s in Seeds
-        select new AdamGrid(lr / 1000.0, b1 / 100.0, b2, eps, wd / 1000.0, steps, r, c, scale, s),
+        from eps in Gen.Elements(1e-8, 1e-6, 1e-4, 1e-3, 1e-1) from wd in Gen.Choose(1, 100) from run in OracleRuns
+        select new AdamGrid(lr / 1000.0, b1 / 100.0, b2, eps, wd / 1000.0, run),
         g => Shrink(g,
             Doubles(g.Lr, 0.01, 0.001, 0.1).Select(v => g with { Lr = v }),
             Doubles(g.Beta1, 0.9, 0.01, 0.99).Select(v => g with { Beta1 = v }),
             Doubles(g.Beta2, 0.999, 0, 0.9999).Select(v => g with { Beta2 = v }),
             Doubles(g.Eps, 1e-8, 1e-8, 0.1).Select(v => g with { Eps = v }),
             Doubles(g.WeightDecay, 0.01, 0.001, 0.1).Select(v => g with { WeightDecay = v }),
-            Ints(g.Steps, 5).Select(n => g with { Steps = n }),
-            Ints(g.Rows, 1).Select(n => g with { Rows = n }),
-            Ints(g.Cols, 1).Select(n => g with { Cols = n }),
-            GradScale(g.GradScale).Select(v => g with { GradScale = v }),
-            Ints(g.Seed, 0).Select(n => g with { Seed = n })));
+            ShrinkRun(g.Run).Select(r => g with { Run = r })));
+
+    /// <summary>Ensemble members of different shapes: 1–4 members sharing the layer count and outputs, each with its own input width, hidden widths and activation.</summary>
+    internal static Gen<MlpSpec[]> EnsembleMembers =>
+        from depth in Gen.Choose(0, 2)
+        from outputs in Gen.Choose(1, 3)
+        from k in Gen.Choose(1, 4)
+        from members in Gen.ArrayOf(
+            from inputs in Gen.Choose(1, 4)
+            from hidden in Gen.ArrayOf(Gen.Choose(1, 5), depth)
+            from activation in Gen.Elements<Activation>(new Activation.Relu(), new Activation.Tanh())
+            select new MlpSpec(inputs, hidden, outputs, activation, new Activation.Identity()),
+            k)
+        select members;
 
     // ------------------------------------------------------------------ data
 

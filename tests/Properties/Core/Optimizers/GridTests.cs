@@ -37,7 +37,7 @@ public sealed class GridTests
         var cells = SgdCells(g).ToList();
         Assert.Equal(10, cells.Distinct().Count());
         foreach (var sgd in cells)
-            TorchOracle.AssertMatches(sgd, ps => TorchOracle.Sgd(ps, sgd), g.Steps, g.Rows, g.Cols, g.GradScale, g.Seed);
+            TorchOracle.AssertMatches(sgd, ps => TorchOracle.Sgd(ps, sgd), g.Run.Steps, g.Run.Rows, g.Run.Cols, g.Run.GradScale, g.Run.Seed);
     }
 
     [Property(MaxTest = 20)]
@@ -46,6 +46,6 @@ public sealed class GridTests
         var cells = AdamCells(g).ToList();
         Assert.Equal(16, cells.Distinct().Count());
         foreach (var adam in cells)
-            TorchOracle.AssertMatches(adam, ps => TorchOracle.Adam(ps, adam), g.Steps, g.Rows, g.Cols, g.GradScale, g.Seed);
+            TorchOracle.AssertMatches(adam, ps => TorchOracle.Adam(ps, adam), g.Run.Steps, g.Run.Rows, g.Run.Cols, g.Run.GradScale, g.Run.Seed);
     }
 }
