@@ -263,7 +263,7 @@ public sealed class PyRandomStream
     {
         if (b < a) throw new ArgumentException($"empty range for randint({a}, {b})");
         var width = (long)b - a + 1;
-        // Stryker disable once Conditional : the wide path draws the same values (tested); the narrow one only avoids big integers
+        // Stryker disable once Conditional,Equality : the wide path draws the same values (tested), at width 2^32 - 1 too; the narrow one only avoids big integers
         return width <= uint.MaxValue ? a + RandBelow((uint)width) : a + (long)RandBelow(new BigInteger(width));
     }
 
