@@ -61,6 +61,8 @@ public sealed class GradientsTests
         Assert.Equal(3.0, Gradients.Compute(q => q["w"].sum().reshape(1, 1), p).Value.ToDouble());
         Assert.Equal("the loss must have one element, got shape [2]",
             Assert.Throws<ArgumentException>(() => Gradients.Compute(q => q["w"].mul(2), p)).Message);
+        Assert.Equal("the loss must have one element, got shape [2, 1]",
+            Assert.Throws<ArgumentException>(() => Gradients.Compute(q => q["w"].reshape(2, 1), p)).Message);
         Assert.Equal("the loss must have one element, got shape [0]",
             Assert.Throws<ArgumentException>(() => Gradients.Compute(q => q["w"].narrow(0, 0, 0), p)).Message);
     }

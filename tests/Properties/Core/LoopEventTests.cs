@@ -22,6 +22,7 @@ public sealed class LoopEventTests
         public Loss Loss { get; } = new Loss.Mse();
         public Optimizer Optimizer { get; } = new Sgd(0.1);
         public List<TrainState> Seen { get; } = [];
+        public List<TrainState> Made { get; } = [];
 
         public TrainState Start(Params p, Rng rng) => new(p, Optimizer.Init(p), 0, rng);
 
@@ -34,6 +35,7 @@ public sealed class LoopEventTests
             var p = new Params(["n"], [tensor((float)(state.Step + 1))]).DetachFromDisposeScope();
             var next = state with { Params = p, Optimizer = Optimizer.Init(p), Step = state.Step + 1 };
             var value = loss(epoch, b);
+            Made.Add(next);
             return members == 0
                 ? new Stepped(next, new StepLog(value))
                 : new Stepped(next, new StepLog(value) { MemberLosses = [.. Enumerable.Range(0, members).Select(k => value * (k + 1))] });
@@ -117,6 +119,7 @@ public sealed class LoopEventTests
             if (e is StepEvent { Batch: 1 }) break;
         Assert.Equal(2, trainer.Seen.Count);
         Assert.All(trainer.Seen, s => Assert.True(s.Params.Values[0].IsInvalid)); // the initial state and the one after step 1
+        Assert.True(trainer.Made[^1].Params.Values[0].IsInvalid, "the state the run held when the consumer stopped was not freed");
         Assert.All(created, t => Assert.True(t.IsInvalid, "the epoch's data outlived the run"));
     }
 
@@ -129,6 +132,7 @@ public sealed class LoopEventTests
         Assert.False(initial.Params.Values[0].IsInvalid);
         foreach (var _ in Loop.Run(trainer, initial, Plan(1, 2))) break;
         Assert.True(initial.Params.Values[0].IsInvalid);
+        Assert.True(Assert.Single(trainer.Made).Params.Values[0].IsInvalid);
     }
 
     [Fact]

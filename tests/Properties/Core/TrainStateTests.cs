@@ -42,7 +42,10 @@ public sealed class TrainStateTests
         TrainState state;
         using (NewDisposeScope())
         {
-            (_, state, _) = Stepped(new Adam(0.01, Amsgrad: true));
+            // Params and a fresh optimizer state made inside the scope, as a checkpoint restore makes them.
+            var trainer = new Trainer(Spec, new Loss.Mse(), new Adam(0.01, Amsgrad: true));
+            var (p, rng) = Init.Initialize(Spec, Rng.Seed(4));
+            state = trainer.Start(p, rng);
             Assert.Same(state, state.DetachFromDisposeScope());
         }
         var tensors = TensorsOf(state);

@@ -125,6 +125,7 @@ public sealed class BoundsTests
             (x, y.narrow(0, 0, 3), "[4, 2] and [3]"),
             (tensor(1f), y, "[] and [4]"),
             (x, tensor(1f), "[4, 2] and []"),
+            (x, ones(3, 1), "[4, 2] and [3, 1]"),
         ];
         foreach (var (inputs, targets, shapes) in bad)
         {
