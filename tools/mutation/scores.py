@@ -4,8 +4,8 @@
 Usage: scores.py [--survivors] NAME=REPORT.json ...
 
 The score is Stryker's: detected / valid, where detected = killed + timeout and valid = detected + survived + no
-coverage (compile and runtime errors and ignored mutants do not count). --survivors also lists every surviving and
-uncovered mutant with its line, mutator and replacement.
+coverage (compile and runtime errors and ignored mutants do not count). Files without mutants (outside the mutate
+globs) are left out. --survivors also lists every surviving and uncovered mutant with its line, mutator and replacement.
 """
 import json
 import sys
@@ -49,6 +49,8 @@ def main(argv):
         total = counts([])
         for file in sorted(files):
             mutants = files[file]["mutants"]
+            if not mutants:  # outside the configuration's mutate globs, or nothing to mutate
+                continue
             c = counts(mutants)
             for k, v in c.items():
                 total[k] = total.get(k, 0) + v
