@@ -12,7 +12,7 @@ namespace Functional.Benchmarks;
 public class MnistStep : StepBenchmark
 {
     private MnistData _data = null!;
-    private MnistSetup _setup = null!;
+    private Prepared<Trainer, MnistTrainSet> _setup = null!;
     private EpochData _epoch = null!;
 
     /// <inheritdoc/>
@@ -21,7 +21,7 @@ public class MnistStep : StepBenchmark
         _data = ReadSample();
         var options = new MnistOptions(Epochs: 1);
         _setup = Mnist.Prepare(options, _data);
-        _epoch = Batching.Shuffled(_setup.TrainImages, _setup.TrainLabels, options.BatchSize, _setup.Initial.Rng);
+        _epoch = Batching.Shuffled(_setup.Data.TrainImages, _setup.Data.TrainLabels, options.BatchSize, _setup.Initial.Rng);
         return (_setup.Trainer, _setup.Initial, _epoch.Batches[0], new TorchOptimizer.Adam(options.Lr));
     }
 

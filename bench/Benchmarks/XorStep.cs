@@ -7,13 +7,14 @@ namespace Functional.Benchmarks;
 /// <summary>One step of the XOR tutorial: the <c>xor</c> command's defaults (2-2-1 sigmoid network, batch 10, MSE, SGD lr 0.01).</summary>
 public class XorStep : StepBenchmark
 {
-    private XorSetup _setup = null!;
+    private Prepared<Trainer, XorSets> _setup = null!;
+    private readonly XorOptions _options = new();
 
     /// <inheritdoc/>
     protected override (Trainer Trainer, TrainState Initial, Batch Batch, TorchOptimizer Optimizer) Prepare()
     {
-        _setup = Xor.Prepare(new XorOptions());
-        return (_setup.Trainer, _setup.Initial, _setup.Train.Batches()[0], new TorchOptimizer.Sgd(_setup.Options.Lr));
+        _setup = Xor.Prepare(_options);
+        return (_setup.Trainer, _setup.Initial, _setup.Data.Train.Batches()[0], new TorchOptimizer.Sgd(_options.Lr));
     }
 
     /// <inheritdoc/>

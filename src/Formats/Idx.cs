@@ -86,11 +86,19 @@ public static class Idx
     /// <summary>Largest valid label: the classes are the digits 0..9.</summary>
     public const byte MaxLabel = 9;
 
+    /// <summary>
+    /// The most payload bytes (pixels or labels) a file may declare: 512 MiB, about ten times the full MNIST training
+    /// set. A header declaring more is refused before anything is allocated.
+    /// </summary>
+    public const long MaxPayloadBytes = 512L * 1024 * 1024;
+
     const int ImagesHeaderLength = 16;
     const int LabelsHeaderLength = 8;
 
     /// <summary>
-    /// Reads an IDX3 image file, plain or gzipped, from <paramref name="s"/> (read to its end).
+    /// Reads an IDX3 image file, plain or gzipped, from <paramref name="s"/>: the header, then exactly the pixels it
+    /// declares (at most <see cref="MaxPayloadBytes"/>), then one probe for trailing bytes. Memory use is what the header
+    /// declares, whatever the stream holds.
     /// </summary>
     /// <param name="s">The file contents.</param>
     /// <param name="name">The file name, used only in error messages.</param>
@@ -99,29 +107,31 @@ public static class Idx
     /// </exception>
     public static IdxImages ReadImages(Stream s, string name)
     {
-        byte[] data = ReadAll(s, name);
-        CheckHeader(data, name, ImagesMagic, ImagesHeaderLength, "images");
-        int count = ReadInt(data, 4);
-        int rows = ReadInt(data, 8);
-        int cols = ReadInt(data, 12);
+        using var input = Open(s, name);
+        var header = ReadHeader(input, name, ImagesMagic, ImagesHeaderLength, "images");
+        int count = ReadInt(header, 4);
+        int rows = ReadInt(header, 8);
+        int cols = ReadInt(header, 12);
         if (count < 0) throw Bad(name, $"header declares a negative image count ({count})");
         if (rows <= 0 || cols <= 0)
             throw Bad(name, $"header declares images of {rows}x{cols}; rows and columns must be positive");
 
         long perImage = (long)rows * cols;
         long expected = count * perImage;
-        long actual = data.LongLength - ImagesHeaderLength;
+        if (expected > MaxPayloadBytes)
+            throw Bad(name, $"header declares {N(count)} images of {rows}x{cols} ({N(expected)} bytes), more than the {N(MaxPayloadBytes)} bytes this program reads");
+        var pixels = new byte[expected];
+        long actual = ReadUpTo(input, pixels, name);
         if (actual < expected)
             throw Bad(name, $"expected {N(count)} images of {rows}x{cols} but the file ends after {N(actual / perImage)} images"
                 + (actual % perImage == 0 ? "" : $" and {N(actual % perImage)} bytes of the next"));
-        if (actual > expected)
-            throw Bad(name, $"{N(actual - expected)} unexpected bytes after the {N(count)} images the header declares");
-
-        return new IdxImages(count, rows, cols, data.AsSpan(ImagesHeaderLength).ToArray());
+        RequireEnd(input, name, $"the {N(count)} images the header declares");
+        return new IdxImages(count, rows, cols, pixels);
     }
 
     /// <summary>
-    /// Reads an IDX1 label file, plain or gzipped, from <paramref name="s"/> (read to its end).
+    /// Reads an IDX1 label file, plain or gzipped, from <paramref name="s"/>: the header, then exactly the labels it
+    /// declares (at most <see cref="MaxPayloadBytes"/>), then one probe for trailing bytes.
     /// </summary>
     /// <param name="s">The file contents.</param>
     /// <param name="name">The file name, used only in error messages.</param>
@@ -130,18 +140,18 @@ public static class Idx
     /// </exception>
     public static IdxLabels ReadLabels(Stream s, string name)
     {
-        byte[] data = ReadAll(s, name);
-        CheckHeader(data, name, LabelsMagic, LabelsHeaderLength, "labels");
-        int count = ReadInt(data, 4);
+        using var input = Open(s, name);
+        var header = ReadHeader(input, name, LabelsMagic, LabelsHeaderLength, "labels");
+        int count = ReadInt(header, 4);
         if (count < 0) throw Bad(name, $"header declares a negative label count ({count})");
+        if (count > MaxPayloadBytes)
+            throw Bad(name, $"header declares {N(count)} labels, more than the {N(MaxPayloadBytes)} this program reads");
 
-        long actual = data.LongLength - LabelsHeaderLength;
+        var labels = new byte[count];
+        long actual = ReadUpTo(input, labels, name);
         if (actual < count)
             throw Bad(name, $"expected {N(count)} labels but the file ends after {N(actual)}");
-        if (actual > count)
-            throw Bad(name, $"{N(actual - count)} unexpected bytes after the {N(count)} labels the header declares");
-
-        byte[] labels = data.AsSpan(LabelsHeaderLength).ToArray();
+        RequireEnd(input, name, $"the {N(count)} labels the header declares");
         int bad = Array.FindIndex(labels, l => l > MaxLabel);
         if (bad >= 0) throw Bad(name, $"label {labels[bad]} at index {N(bad)} is outside 0..{MaxLabel}");
         return new IdxLabels(labels);
@@ -182,33 +192,27 @@ public static class Idx
         return bytes;
     }
 
-    static byte[] ReadAll(Stream s, string name)
+    // The stream to parse: s itself, or a decompressing view of it when it starts with gzip's magic bytes. Nothing is
+    // read ahead beyond those two bytes, so a file is never held whole in memory, and a gzip bomb is stopped as soon as
+    // it inflates past what its header declares (plus the one byte that proves it does).
+    static Stream Open(Stream s, string name)
     {
         ArgumentNullException.ThrowIfNull(s);
         ArgumentNullException.ThrowIfNull(name);
-        var raw = new MemoryStream();
-        s.CopyTo(raw);
-        byte[] data = raw.ToArray();
-        if (data.Length < 2 || data[0] != 0x1F || data[1] != 0x8B) return data;
-
-        try
-        {
-            using var gz = new GZipStream(new MemoryStream(data), CompressionMode.Decompress);
-            var plain = new MemoryStream();
-            gz.CopyTo(plain);
-            return plain.ToArray();
-        }
-        catch (InvalidDataException e)
-        {
-            throw Bad(name, $"starts like gzip but does not decompress ({OneLine(e.Message)})");
-        }
+        var magic = new byte[2];
+        int got = s.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
+        var start = new MemoryStream(magic, 0, got);
+        var whole = new ConcatenatedStream(start, s);
+        return got == 2 && magic[0] == 0x1F && magic[1] == 0x8B ? new GZipStream(whole, CompressionMode.Decompress) : whole;
     }
 
-    static void CheckHeader(byte[] data, string name, int magic, int headerLength, string what)
+    static byte[] ReadHeader(Stream input, string name, int magic, int headerLength, string what)
     {
-        if (data.Length < 4)
-            throw Bad(name, data.Length == 0 ? "file is empty" : $"file is only {data.Length} bytes, too short for an IDX header");
-        int found = ReadInt(data, 0);
+        var header = new byte[headerLength];
+        int got = Fill(input, header, name);
+        if (got < 4)
+            throw Bad(name, got == 0 ? "file is empty" : $"file is only {got} bytes, too short for an IDX header");
+        int found = ReadInt(header, 0);
         if (found != magic)
         {
             string hint = found switch
@@ -219,8 +223,34 @@ public static class Idx
             };
             throw Bad(name, $"magic number is 0x{found:X8}{hint}, expected 0x{magic:X8} for IDX {what}");
         }
-        if (data.Length < headerLength)
-            throw Bad(name, $"file is only {data.Length} bytes, too short for the {headerLength}-byte IDX {what} header");
+        if (got < headerLength)
+            throw Bad(name, $"file is only {got} bytes, too short for the {headerLength}-byte IDX {what} header");
+        return header;
+    }
+
+    // Reads until buffer is full or the stream ends; returns how many bytes came.
+    static long ReadUpTo(Stream input, byte[] buffer, string name) => Fill(input, buffer, name);
+
+    static int Fill(Stream input, byte[] buffer, string name)
+    {
+        try
+        {
+            return input.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        }
+        catch (InvalidDataException e)
+        {
+            throw Bad(name, $"starts like gzip but does not decompress ({OneLine(e.Message)})");
+        }
+    }
+
+    // One byte past the declared data proves there are trailing bytes; how many is counted up to a bound only.
+    static void RequireEnd(Stream input, string name, string declared)
+    {
+        var probe = new byte[64 * 1024];
+        int extra = Fill(input, probe, name);
+        if (extra == 0) return;
+        var more = extra == probe.Length ? "at least " : "";
+        throw Bad(name, $"{more}{N(extra)} unexpected bytes after {declared}");
     }
 
     static int ReadInt(byte[] data, int offset) => BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(offset, 4));
@@ -230,4 +260,24 @@ public static class Idx
     static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();
 
     static InvalidDataException Bad(string name, string what) => new($"{name}: {what}");
+
+    // The bytes already read to sniff the format, followed by the rest of the stream.
+    sealed class ConcatenatedStream(Stream first, Stream second) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+        public override int Read(Span<byte> buffer)
+        {
+            int n = first.Read(buffer);
+            return n > 0 || buffer.IsEmpty ? n : second.Read(buffer);
+        }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 }

@@ -28,5 +28,5 @@ public static class Mlp
     public static Tensor Linear(Tensor x, Tensor weight, Tensor bias) =>
         weight.dim() == 2
             ? nn.functional.linear(x, weight, bias)
-            : x.matmul(weight.transpose(-1, -2)).add(bias.unsqueeze(-2));
+            : x.matmul(weight.transpose(-1, -2)).add(bias.unsqueeze(-2), Scalars.One);
 }

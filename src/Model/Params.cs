@@ -32,6 +32,13 @@ public sealed class Params : IDisposable
         Values = ImmutableCollectionsMarshal.AsImmutableArray(values);
     }
 
+    /// <summary>
+    /// Creates a Params from names and tensors of equal count (names distinct), taking the tensors over: the new Params
+    /// owns them. The same as the constructor; a factory reads better from languages that want <c>new</c> for a
+    /// disposable (F#: <c>Params.Of([ "w"; "b" ], [ w; b ])</c>, no FS0760 warning).
+    /// </summary>
+    public static Params Of(IEnumerable<string> names, IEnumerable<Tensor> values) => new(names, values);
+
     /// <summary>A Params with no tensors (e.g. the state of a stateless optimizer).</summary>
     public static Params Empty { get; } = new([], []);
 
@@ -90,6 +97,75 @@ public sealed class Params : IDisposable
 
     /// <summary>A deep copy: new tensors with the same values, detached from autograd.</summary>
     public Params Clone() => Map(t => t.detach().clone());
+
+    /// <summary>A deep copy in float64: new tensors (detached, same names and shapes) whatever the dtype here.</summary>
+    public Params ToFloat64() => Map(t =>
+    {
+        using var detached = t.detach();
+        return detached.to(ScalarType.Float64, copy: true);
+    });
+
+    /// <summary>
+    /// Every element as one flat float64 vector θ: the tensors in <see cref="Names"/> order, each row-major, converted
+    /// exactly (every float32 is a double). <see cref="Unflatten"/> is its inverse. The view of a model as a function of
+    /// one parameter vector, as finite differences want it.
+    /// </summary>
+    public double[] Flatten()
+    {
+        using var scope = NewDisposeScope(); // the conversions' temporaries
+        var theta = new double[ElementCount];
+        var offset = 0;
+        foreach (var t in Values)
+        {
+            var flat = t.detach().to(ScalarType.Float64).cpu().reshape(-1);
+            flat.data<double>().CopyTo(theta, offset);
+            offset += (int)flat.numel();
+        }
+        return theta;
+    }
+
+    /// <summary>
+    /// A new Params with this one's names, shapes and dtypes holding the values of <paramref name="theta"/>, read in
+    /// <see cref="Flatten"/>'s order (rounded to the dtype, e.g. to float32). Its length must be <see cref="ElementCount"/>.
+    /// </summary>
+    public Params Unflatten(IReadOnlyList<double> theta)
+    {
+        if (theta.Count != ElementCount)
+            throw new ArgumentException($"{theta.Count} values for {ElementCount} parameter elements ({string.Join(", ", Describe())})");
+        var offset = 0;
+        return Map(t =>
+        {
+            var n = (int)t.numel();
+            var part = new double[n];
+            for (var i = 0; i < n; i++) part[i] = theta[offset + i];
+            offset += n;
+            if (t.dtype == ScalarType.Float64) return tensor(part, t.shape, ScalarType.Float64);
+            using var wide = tensor(part, t.shape, ScalarType.Float64);
+            return wide.to(t.dtype);
+        });
+    }
+
+    /// <summary>
+    /// Exact value equality: the same names in the same order and, tensor by tensor, the same dtype, shape and values
+    /// (<c>torch.equal</c>). Params are otherwise compared by reference, as tensors are.
+    /// </summary>
+    public bool ValueEquals(Params other) =>
+        SameLayout(other) && Values.Zip(other.Values).All(p => p.First.dtype == p.Second.dtype && p.First.Equals(p.Second));
+
+    /// <summary>
+    /// <c>torch.allclose</c> tensor by tensor: the same names in the same order, the same shapes, and every element
+    /// |this − other| ≤ <paramref name="atol"/> + <paramref name="rtol"/>·|other| (torch's defaults; NaN is never close).
+    /// Different float dtypes compare by value.
+    /// </summary>
+    public bool AllClose(Params other, double rtol = 1e-5, double atol = 1e-8) =>
+        SameLayout(other) && Values.Zip(other.Values).All(p =>
+        {
+            using var scope = NewDisposeScope(); // the conversions' temporaries
+            return p.First.detach().to(ScalarType.Float64).allclose(p.Second.detach().to(ScalarType.Float64), rtol, atol);
+        });
+
+    private bool SameLayout(Params other) =>
+        Names.AsSpan().SequenceEqual(other.Names.AsSpan()) && Values.Zip(other.Values).All(p => p.First.shape.SequenceEqual(p.Second.shape));
 
     /// <summary>Moves every tensor out of any DisposeScope, so this Params lives until disposed by its owner. Returns this.</summary>
     public Params DetachFromDisposeScope()

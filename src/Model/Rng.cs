@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using static TorchSharp.torch;
 
 namespace Functional.Model;
@@ -26,37 +25,43 @@ public sealed class Rng : IEquatable<Rng>
     }
 
     /// <summary>
-    /// Restores an Rng from <see cref="GetState"/> bytes (e.g. from a checkpoint). Bytes that are not a CPU generator
-    /// state (the wrong length, or an mt19937 position libtorch would refuse) throw <see cref="ArgumentException"/>.
+    /// Restores an Rng from <see cref="GetState"/> bytes (e.g. from a checkpoint). Bytes that are not such a state throw
+    /// <see cref="ArgumentException"/> before they reach libtorch, whose own check of a malformed state aborts the process
+    /// (TorchSharp's <c>set_state</c> has no error guard): see <see cref="StateProblem"/>.
     /// </summary>
     public static Rng FromState(byte[] state)
     {
+        ArgumentNullException.ThrowIfNull(state);
+        if (StateProblem(state) is { } problem) throw new ArgumentException($"not a generator state: {problem}", nameof(state));
         var copy = (byte[])state.Clone();
-        RequireValid(copy);
         using (var g = Restore(copy)) { }
         return new Rng(copy);
     }
 
-    // libtorch checks a state in Generator.set_state, but a failed check there aborts the process (TorchSharp's native
-    // entry point has no error guard): the same checks are made here first. The state is libtorch's
-    // CPUGeneratorImplState, whose mt19937 part starts with the initial seed (uint64), `left` (int32), `seeded`
-    // (int32) and `next` (uint64); set_state wants the length of the current layout, seeded ≠ 0, 0 < left ≤ 624 and
-    // next ≤ 624 (as a uint32).
-    private static void RequireValid(byte[] state)
+    /// <summary>The length of a generator state as <see cref="GetState"/> returns it (libtorch's <c>CPUGeneratorImplState</c>).</summary>
+    public static int StateLength => StateLengthOnce.Value;
+
+    private static readonly Lazy<int> StateLengthOnce = new(() => Seed(0)._state.Length);
+
+    /// <summary>
+    /// Why <paramref name="state"/> would be refused by libtorch's <c>CPUGeneratorImpl::set_state</c>, or null when it
+    /// would be accepted: it must be <see cref="StateLength"/> bytes, and the mt19937 fields inside it valid (the state
+    /// seeded, 1 ≤ <c>left</c> ≤ 624, <c>next</c> ≤ 624). Layout of that struct: the initial seed (u64), <c>left</c> (i32),
+    /// <c>seeded</c> (i32), <c>next</c> (u64, read as u32), the 624 state words, the cached normal sample.
+    /// </summary>
+    public static string? StateProblem(ReadOnlySpan<byte> state)
     {
-        if (state.Length != StateLength)
-            throw new ArgumentException($"a generator state has {StateLength} bytes, got {state.Length}");
-        var left = BinaryPrimitives.ReadInt32LittleEndian(state.AsSpan(8));
-        var seeded = BinaryPrimitives.ReadInt32LittleEndian(state.AsSpan(12));
-        var next = (uint)BinaryPrimitives.ReadUInt64LittleEndian(state.AsSpan(16));
-        if (seeded == 0 || left is <= 0 or > MersenneWords || next > MersenneWords)
-            throw new ArgumentException($"not a valid generator state (mt19937 left {left}, seeded {seeded}, next {next})");
+        if (state.Length != StateLength) return $"{state.Length} bytes, a generator state has {StateLength}";
+        var left = BitConverter.ToInt32(state[8..12]);
+        var seeded = BitConverter.ToInt32(state[12..16]);
+        var next = BitConverter.ToUInt32(state[16..20]);
+        if (seeded == 0) return "its mt19937 state is marked unseeded";
+        if (left is < 1 or > MersenneStateWords) return $"its mt19937 'left' is {left}, outside 1..{MersenneStateWords}";
+        if (next > MersenneStateWords) return $"its mt19937 'next' is {next}, above {MersenneStateWords}";
+        return null;
     }
 
-    private const int MersenneWords = 624;
-
-    // The length of this libtorch's generator state (5056 bytes for libtorch 2.x), read off a fresh generator.
-    private static readonly int StateLength = Seed(0)._state.Length;
+    private const int MersenneStateWords = 624;
 
     /// <summary>A copy of the raw generator state (PyTorch's <c>Generator.get_state()</c> bytes).</summary>
     public byte[] GetState() => (byte[])_state.Clone();

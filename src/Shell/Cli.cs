@@ -23,11 +23,21 @@ public static class Cli
         }
     }
 
-    private static async Task<int> RunInvariantAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    /// <summary>Every command of the shell, writing to the given writers.</summary>
+    internal static RootCommand Root(TextWriter stdout, TextWriter stderr)
     {
         var root = new RootCommand("Functional: the classic first-neural-network PyTorch tutorials, run and verified on TorchSharp.");
         foreach (var command in Exercises(stdout, stderr))
             root.Subcommands.Add(command);
+        return root;
+    }
+
+    private static Task<int> RunInvariantAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancel) =>
+        RunAsync(Root(stdout, stderr), args, stdout, stderr, cancel);
+
+    /// <summary>Runs <paramref name="root"/>'s commands with <paramref name="args"/> as the shell does (the caller sets the culture).</summary>
+    internal static async Task<int> RunAsync(RootCommand root, string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    {
         if (args.Length == 0)
         {
             stderr.WriteLine("error: no exercise given; run with --help to list them");
@@ -74,6 +84,8 @@ public static class Cli
         yield return XorCommand.Create(stdout, stderr);
         yield return XorExperimentsCommand.Create(stdout, stderr);
         yield return MnistCommand.Create(stdout, stderr);
+        yield return RunsCommand.Create(stdout, stderr);
+        yield return CompareCommand.Create(stdout);
         var bench = BenchCommand.Create(stdout, stderr);
         bench.Subcommands.Add(BenchMnist.Create(stdout, stderr));
         bench.Subcommands.Add(BenchMemory.Create(stdout, stderr));

@@ -1,4 +1,3 @@
-using System.Globalization;
 using static TorchSharp.torch;
 
 namespace Functional.Shell;
@@ -18,7 +17,7 @@ internal static class Format
         var index = 0;
         string Build(int dim)
         {
-            if (dim == shape.Length) return values[index++].ToString("F4", CultureInfo.InvariantCulture);
+            if (dim == shape.Length) return values[index++].ToString("F4", Inv);
             var parts = new List<string>();
             for (var i = 0; i < shape[dim]; i++) parts.Add(Build(dim + 1));
             return "[" + string.Join(", ", parts) + "]";

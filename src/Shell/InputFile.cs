@@ -1,4 +1,7 @@
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using System.Text.Json;
+using Functional.Formats;
 
 namespace Functional.Shell;
 
@@ -38,6 +41,74 @@ internal static class InputFile
         return bytes;
     }
 
+    /// <summary>
+    /// The safetensors file at <paramref name="path"/> (a regular file, see <see cref="RequireRegular"/>), read no further
+    /// than its header declares plus one byte: the 8-byte header length, the header, then exactly the data its offsets
+    /// cover. A header that declares more than <paramref name="maxDataBytes"/> bytes of tensors, or a size other than the
+    /// file's, is an <see cref="InvalidDataException"/> before the data is read.
+    /// </summary>
+    public static byte[] ReadSafeTensors(string path, long maxDataBytes, string? option = null)
+    {
+        var what = option is null ? path : $"{option} {path}";
+        var length = RequireRegular(path, option);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+        if (length < 8) throw new InvalidDataException($"{what}: {length} bytes, too short for a safetensors file");
+        var prefix = new byte[8];
+        stream.ReadExactly(prefix);
+        var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
+        if (headerLength > (ulong)SafeTensors.MaxHeaderBytes || headerLength > (ulong)(length - 8))
+            throw new InvalidDataException($"{what}: its header claims {headerLength:N0} bytes, the file has {length:N0} in all");
+        var header = new byte[headerLength];
+        stream.ReadExactly(header);
+        var data = DeclaredData(header, what);
+        if (data > maxDataBytes) throw new InvalidDataException($"{what}: declares {data:N0} bytes of tensors, more than the {maxDataBytes:N0} expected");
+        var total = 8 + (long)headerLength + data;
+        if (total != length)
+            throw new InvalidDataException(total > length
+                ? $"{what}: truncated ({length:N0} bytes, its header declares {total:N0})"
+                : $"{what}: {length - total:N0} bytes after the data its header declares");
+        var bytes = new byte[total];
+        prefix.CopyTo(bytes, 0);
+        header.CopyTo(bytes, 8);
+        stream.ReadExactly(bytes.AsSpan(8 + header.Length));
+        if (stream.ReadByte() >= 0) throw new InvalidDataException($"{what}: grew while being read");
+        return bytes;
+    }
+
+    // The end of the data section a safetensors header declares: the largest end offset of its tensors.
+    private static long DeclaredData(byte[] header, string what)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(header);
+            long end = 0;
+            foreach (var entry in doc.RootElement.EnumerateObject())
+            {
+                if (entry.Name == SafeTensors.MetadataKey) continue;
+                var offsets = entry.Value.GetProperty("data_offsets");
+                if (offsets.GetArrayLength() != 2) throw new InvalidDataException($"{what}: tensor '{entry.Name}' has no [start, end] data offsets");
+                end = Math.Max(end, offsets[1].GetInt64());
+            }
+            return end;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            throw new InvalidDataException($"{what}: not a safetensors file (its header does not parse: {e.Message.ReplaceLineEndings(" ")})");
+        }
+    }
+
+    /// <summary>What is at <paramref name="path"/> (symlinks followed): "a regular file", "a folder", "a FIFO (named pipe)", …; null when nothing is there or it cannot be told.</summary>
+    public static string? KindOf(string path) => OperatingSystem.IsLinux() ? KindOnLinux(path) : null;
+
+    /// <summary>The <see cref="KindOf"/> text of a regular file.</summary>
+    public const string RegularFile = Regular;
+
+    /// <summary>The <see cref="KindOf"/> text of a FIFO.</summary>
+    public const string Fifo = "a FIFO (named pipe)";
+
+    /// <summary>The <see cref="KindOf"/> text of a character device (/dev/null, a terminal, …).</summary>
+    public const string CharacterDevice = "a character device";
+
     // statx's buffer is laid out the same on every Linux architecture (unlike struct stat): stx_mode is the u16 at offset 28.
     [DllImport("libc", SetLastError = true, EntryPoint = "statx")]
     private static extern int Statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, byte[] buffer);
@@ -63,9 +134,9 @@ internal static class InputFile
         {
             0x8000 => Regular,
             0x4000 => "a folder",
-            0x2000 => "a character device",
+            0x2000 => CharacterDevice,
             0x6000 => "a block device",
-            0x1000 => "a FIFO (named pipe)",
+            0x1000 => Fifo,
             0xC000 => "a socket",
             _ => "an unknown kind of file",
         };

@@ -25,7 +25,7 @@ public sealed record Position(int Epoch, int Batch, double EpochLossSum = 0)
 
 /// <summary>
 /// Why a run stopped: a closed set (<see cref="Completed"/>, <see cref="Cancelled"/>, <see cref="Diverged"/>), matched
-/// with <c>is</c>/<c>switch</c> in C# and <c>:?</c> in F#.
+/// with <c>is</c>/<c>switch</c> in C#; in F#, the face in src/FSharp gives it as a union.
 /// </summary>
 public abstract record StopReason
 {
@@ -45,7 +45,8 @@ public abstract record StopReason
 /// <summary>
 /// What a training run yields, as data: the shell renders these, tests compare them, <c>--log</c> writes them. The set is
 /// closed (<see cref="StepEvent"/>, <see cref="EpochEvent"/>, <see cref="MemberEpochEvent"/>, <see cref="EpochEnd"/>,
-/// <see cref="Finished"/>); see <see cref="Loop.Run"/> for their order and who owns the states they carry.
+/// <see cref="Finished"/>); see <see cref="Loop.Run"/> for their order and who owns the states they carry. F#'s face
+/// (src/FSharp) maps them to one union, and a test there fails when a type is added here that it does not map.
 /// </summary>
 public abstract record TrainEvent
 {

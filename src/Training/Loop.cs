@@ -20,6 +20,13 @@ public sealed record RunPlan(int Epochs, Func<int, Rng, EpochData> Data)
     public Func<Params, Rng, Drawn<Evaluation>>? Evaluate { get; init; }
     /// <summary>Where to start: <see cref="Position.Start"/>, or a position saved by an earlier, interrupted run.</summary>
     public Position Start { get; init; } = Position.Start;
+
+    /// <summary>
+    /// A copy with the given fields replaced and the rest kept: the <c>with</c> of languages without C#'s (F#:
+    /// <c>plan.With(epochs = 20)</c>). An evaluation, once set, is removed with C#'s <c>with { Evaluate = null }</c>.
+    /// </summary>
+    public RunPlan With(int? epochs = null, Func<int, Rng, EpochData>? data = null, Func<Params, Rng, Drawn<Evaluation>>? evaluate = null, Position? start = null) =>
+        new(epochs ?? Epochs, data ?? Data) { Evaluate = evaluate ?? Evaluate, Start = start ?? Start };
 }
 
 /// <summary>The training loop as a fold over epochs and batches that yields its log as data, for single models and ensembles alike.</summary>

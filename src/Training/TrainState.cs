@@ -24,6 +24,14 @@ public sealed record TrainState(Params Params, OptimizerState Optimizer, long St
         Optimizer.Dispose();
     }
 
+    /// <summary>
+    /// A copy with the given fields replaced and the rest kept: the <c>with</c> of languages without C#'s (F#:
+    /// <c>state.With(rng = Rng.Seed 1L)</c>). Like C#'s <c>with</c>, it copies no tensor: the new state shares every
+    /// tensor it does not replace with this one, so dispose only one of the two (whichever you keep).
+    /// </summary>
+    public TrainState With(Params? parameters = null, OptimizerState? optimizer = null, long? step = null, Rng? rng = null) =>
+        new(parameters ?? Params, optimizer ?? Optimizer, step ?? Step, rng ?? Rng);
+
     /// <summary>Takes every tensor out of any DisposeScope, so the state lives until its owner disposes it. Returns this.</summary>
     public TrainState DetachFromDisposeScope()
     {

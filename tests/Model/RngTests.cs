@@ -147,19 +147,25 @@ public sealed class RngTests
     {
         var state = Rng.Seed(3).GetState();
         byte[] bad = extra < 0 ? state[..^1] : [.. state, 0];
-        Assert.Equal($"a generator state has 5056 bytes, got {bad.Length}", Assert.Throws<ArgumentException>(() => Rng.FromState(bad)).Message);
+        Assert.Equal(5056, Rng.StateLength);
+        Assert.Equal($"{bad.Length} bytes, a generator state has 5056", Rng.StateProblem(bad));
+        var refused = Assert.Throws<ArgumentException>(() => Rng.FromState(bad));
+        Assert.Equal("state", refused.ParamName);
+        Assert.StartsWith($"not a generator state: {bad.Length} bytes, a generator state has 5056", refused.Message);
     }
 
     [Theory]
-    [InlineData(8, 0, "left 0, seeded 1, next 5")]      // the mt19937 position: 0 < left ≤ 624
-    [InlineData(8, 625, "left 625, seeded 1, next 5")]
-    [InlineData(12, 0, "left 620, seeded 0, next 5")]   // seeded
-    [InlineData(16, 625, "left 620, seeded 1, next 625")] // next ≤ 624
-    public void A_state_libtorch_would_refuse_is_refused(int offset, int value, string fields)
+    [InlineData(8, 0, "its mt19937 'left' is 0, outside 1..624")]      // the mt19937 position: 0 < left ≤ 624
+    [InlineData(8, 625, "its mt19937 'left' is 625, outside 1..624")]
+    [InlineData(12, 0, "its mt19937 state is marked unseeded")]        // seeded
+    [InlineData(16, 625, "its mt19937 'next' is 625, above 624")]      // next ≤ 624
+    public void A_state_libtorch_would_refuse_is_refused(int offset, int value, string problem)
     {
         var state = Rng.Seed(3).Rand(5).Rng.GetState(); // five outputs drawn: left 620, next 5
+        Assert.Null(Rng.StateProblem(state));
         var bad = offset == 16 ? Patched(state, 16, BitConverter.GetBytes((ulong)value)) : Patched(state, offset, BitConverter.GetBytes(value));
-        Assert.Equal($"not a valid generator state (mt19937 {fields})", Assert.Throws<ArgumentException>(() => Rng.FromState(bad)).Message);
+        Assert.Equal(problem, Rng.StateProblem(bad));
+        Assert.StartsWith($"not a generator state: {problem}", Assert.Throws<ArgumentException>(() => Rng.FromState(bad)).Message);
     }
 
     [Theory]
@@ -172,8 +178,13 @@ public sealed class RngTests
     {
         var state = Rng.Seed(3).GetState();
         var edge = offset == 16 ? Patched(state, 16, BitConverter.GetBytes((ulong)value)) : Patched(state, offset, BitConverter.GetBytes(value));
+        Assert.Null(Rng.StateProblem(edge));
         Assert.Equal(edge, Rng.FromState(edge).GetState());
     }
+
+    [Fact]
+    public void No_state_is_an_argument_null_exception() =>
+        Assert.Equal("state", Assert.Throws<ArgumentNullException>(() => Rng.FromState(null!)).ParamName);
 
     private static byte[] Patched(byte[] state, int offset, byte[] value)
     {

@@ -1,10 +1,6 @@
-using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using Functional.Reference;
-using Functional.Training;
 using Functional.Training.Ensembles;
-using Functional.Training.Exercises;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -30,33 +26,30 @@ internal static class XorBench
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var steps = new Option<int>("--steps") { Description = "Optimizer steps per timed run (multiple of 500)", DefaultValueFactory = _ => 3000 };
-        var rounds = new Option<int>("--rounds") { Description = "Timed runs per variant (the best counts)", DefaultValueFactory = _ => 3 };
-        var sizes = new Option<string>("--k") { Description = "Ensemble sizes, comma-separated", DefaultValueFactory = _ => "1,16,64,256" };
-        var command = new Command("xor", "XOR training throughput: imperative TorchSharp vs the functional core vs ensembles");
-        command.Options.Add(steps);
-        command.Options.Add(rounds);
-        command.Options.Add(sizes);
-        command.SetAction((r, cancel) =>
+        var flags = new Flags();
+        var steps = flags.Add(new Option<int>("--steps") { Description = "Optimizer steps per timed run (multiple of 500)", DefaultValueFactory = _ => 3000 }, "Steps");
+        var rounds = flags.Add(new Option<int>("--rounds") { Description = "Timed runs per variant (the best counts)", DefaultValueFactory = _ => 3 }, "Rounds");
+        var sizes = flags.Add(new Option<string>("--k")
+        {
+            Description = $"Ensemble sizes, comma-separated, each 1 to {Limits.EnsembleRuns}",
+            DefaultValueFactory = _ => "1,16,64,256",
+        }, "K");
+        return flags.Command("xor", "XOR training throughput: imperative TorchSharp vs the functional core vs ensembles", (r, cancel) =>
         {
             var n = r.GetValue(steps);
-            if (n < 500 || n % 500 != 0) throw new UsageException($"--steps must be a positive multiple of 500, got {n}");
-            var rs = r.GetValue(rounds);
-            if (rs < 1) throw new UsageException($"--rounds must be positive, got {rs}");
-            int[] ks;
-            try { ks = [.. r.GetValue(sizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; }
-            catch (FormatException) { throw new UsageException($"--k must be comma-separated integers, got '{r.GetValue(sizes)}'"); }
-            if (ks.Length == 0 || ks.Any(k => k < 1)) throw new UsageException("--k sizes must be positive");
-            return Task.FromResult(Run(n, rs, ks, stdout, cancel));
+            if (n < 500 || n % 500 != 0) throw new OptionError("Steps", n, "a positive multiple of 500");
+            var rs = Require.Positive("Rounds", r.GetValue(rounds));
+            var ks = Numbers.IntList(sizes.Name, r.GetValue(sizes)!);
+            if (ks.Count == 0) throw new OptionError("K", r.GetValue(sizes), "at least one ensemble size");
+            Require.EachBetween("K", ks, 1, Limits.EnsembleRuns, int.MaxValue);
+            return Run(n, rs, [.. ks], stdout, cancel);
         });
-        return command;
     }
 
     private static int Run(int steps, int rounds, int[] ks, TextWriter stdout, CancellationToken cancel)
     {
-        var inv = CultureInfo.InvariantCulture;
         var o = new XorOptions(Epochs: steps / Xor.TrainBatches);
-        stdout.WriteLine($"bench xor: 2-2-1 {o.Activation}, batch {Xor.BatchSize}, SGD lr {o.Lr.ToString(inv)}, {steps} steps per timed run, best of {rounds}, torch threads {get_num_threads()}");
+        stdout.WriteLine($"bench xor: 2-2-1 {o.Activation}, batch {Xor.BatchSize}, SGD lr {o.Lr.ToString(Inv)}, {steps} steps per timed run, best of {rounds}, torch threads {get_num_threads()}");
         var variants = new List<(string Name, Func<double> Measure, int K)>
         {
             ("(a) imperative TorchSharp (modules + optimizer)", () => Imperative(o), 1),
@@ -75,12 +68,12 @@ internal static class XorBench
         stdout.WriteLine();
         stdout.WriteLine($"{"variant",-52} {"model-steps/s",14} {"vs (a)",8}");
         for (var i = 0; i < variants.Count; i++)
-            stdout.WriteLine(string.Format(inv, "{0,-52} {1,14:N0} {2,7:F2}x", variants[i].Name, best[i], best[i] / best[0]));
+            stdout.WriteLine(string.Format(Inv, "{0,-52} {1,14:N0} {2,7:F2}x", variants[i].Name, best[i], best[i] / best[0]));
         stdout.WriteLine();
         var k64 = Array.IndexOf(ks, 64);
-        stdout.WriteLine(string.Format(inv, "(b)/(a) = {0:F2} (target >= 0.95: {1})", best[1] / best[0], best[1] / best[0] >= 0.95 ? "met" : "NOT met"));
+        stdout.WriteLine(string.Format(Inv, "(b)/(a) = {0:F2} (target >= 0.95: {1})", best[1] / best[0], best[1] / best[0] >= 0.95 ? "met" : "NOT met"));
         if (k64 >= 0)
-            stdout.WriteLine(string.Format(inv, "ensemble K = 64 / (a) = {0:F1}x (target >= 20x: {1})", best[2 + k64] / best[0], best[2 + k64] / best[0] >= 20 ? "met" : "NOT met"));
+            stdout.WriteLine(string.Format(Inv, "ensemble K = 64 / (a) = {0:F1}x (target >= 20x: {1})", best[2 + k64] / best[0], best[2 + k64] / best[0] >= 20 ? "met" : "NOT met"));
         return ExitCodes.Ok;
     }
 
@@ -93,7 +86,7 @@ internal static class XorBench
         using var setup = Xor.Prepare(o);
         using var initial = setup.Initial;
         using var trainer = new TorchTrainer(TorchMlp.From(setup.Trainer.Spec, initial.Params), setup.Trainer.Loss, new TorchOptimizer.Sgd(o.Lr));
-        var batches = setup.Train.Batches().Select(b => (b.Inputs, b.Targets)).ToArray();
+        var batches = setup.Data.Train.Batches().Select(b => (b.Inputs, b.Targets)).ToArray();
         var clock = Stopwatch.StartNew();
         double sum = 0;
         for (var epoch = 0; epoch < o.Epochs; epoch++)

@@ -1,8 +1,4 @@
-using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
-using Functional.Training;
-using Functional.Training.Exercises;
 
 namespace Functional.Shell.Commands;
 
@@ -14,34 +10,28 @@ internal static class BenchMemory
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var steps = new Option<int>("--steps") { Description = "Training steps", DefaultValueFactory = _ => 100_000 };
-        var every = new Option<int>("--every") { Description = "Sample resident memory every N steps", DefaultValueFactory = _ => 10_000 };
-        var limit = new Option<double>("--max-growth-mb") { Description = "Allowed growth after warm-up, in MB", DefaultValueFactory = _ => 50 };
-        var suite = new Option<string>("--suite") { Description = "logic (one long run) or xor-experiments (the suite run again and again)", DefaultValueFactory = _ => "logic" };
-        var suiteEpochs = new Option<int>("--suite-epochs") { Description = "xor-experiments: epochs of every run in the suite", DefaultValueFactory = _ => 10 };
-        var suites = new Option<int>("--suites") { Description = "xor-experiments: how many suites to run (RSS sampled after each; the first is the warm-up)", DefaultValueFactory = _ => 5 };
-        var command = new Command("memory", "Resident memory over a long logic run or repeated xor-experiments suites: must stay flat");
-        foreach (var o in new Option[] { steps, every, limit, suite, suites, suiteEpochs }) command.Options.Add(o);
-        command.SetAction((r, cancel) =>
+        var flags = new Flags();
+        var steps = flags.Add(new Option<int>("--steps") { Description = "Training steps", DefaultValueFactory = _ => 100_000 }, "Steps");
+        var every = flags.Add(new Option<int>("--every") { Description = "Sample resident memory every N steps (at most --steps)", DefaultValueFactory = _ => 10_000 }, "Every");
+        var limit = flags.Add(new Option<double>("--max-growth-mb") { Description = "Allowed growth after warm-up, in MB", DefaultValueFactory = _ => 50 }, "MaxGrowthMb");
+        var suite = flags.Add(new Option<string>("--suite") { Description = "logic (one long run) or xor-experiments (the suite run again and again)", DefaultValueFactory = _ => "logic" },
+            "Suite");
+        var suites = flags.Add(new Option<int>("--suites") { Description = "xor-experiments: how many suites to run (RSS sampled after each; the first is the warm-up)", DefaultValueFactory = _ => 5 },
+            "Suites");
+        var suiteEpochs = flags.Add(new Option<int>("--suite-epochs") { Description = "xor-experiments: epochs of every run in the suite", DefaultValueFactory = _ => 10 }, "SuiteEpochs");
+        return flags.Command("memory", "Resident memory over a long logic run or repeated xor-experiments suites: must stay flat", (r, cancel) =>
         {
-            if (r.GetValue(suite) == "xor-experiments")
-            {
-                var count = r.GetValue(suites);
-                if (count < 2) throw new UsageException($"--suites must be at least 2 (the first is the warm-up), got {count}");
-                return Task.FromResult(RunSuites(count, r.GetValue(suiteEpochs), r.GetValue(limit), stdout, cancel));
-            }
-            if (r.GetValue(suite) != "logic") throw new UsageException($"unknown --suite '{r.GetValue(suite)}' (expected logic or xor-experiments)");
-            var n = r.GetValue(steps);
-            var k = r.GetValue(every);
-            if (n <= 0 || k <= 0 || k > n) throw new UsageException($"--steps and --every must be positive with --every ≤ --steps, got {n} and {k}");
-            return Task.FromResult(Run(n, k, r.GetValue(limit), stdout, cancel));
+            var maxGrowth = Require.NonNegativeNumber("MaxGrowthMb", r.GetValue(limit));
+            if (Require.OneOf("Suite", r.GetValue(suite)!, ["logic", "xor-experiments"]) == "xor-experiments")
+                return RunSuites(Require.AtLeast("Suites", r.GetValue(suites), 2), Require.Positive("SuiteEpochs", r.GetValue(suiteEpochs)), maxGrowth, stdout, cancel);
+            var n = Require.Positive("Steps", r.GetValue(steps));
+            var k = Require.Between("Every", r.GetValue(every), 1, n);
+            return Run(n, k, maxGrowth, stdout, cancel);
         });
-        return command;
     }
 
     private static int Run(int steps, int every, double maxGrowthMb, TextWriter stdout, CancellationToken cancel)
     {
-        var inv = CultureInfo.InvariantCulture;
         using var setup = Logic.Prepare(new LogicOptions(Epochs: (steps + 3) / 4));
         var samples = new List<double>();
         var done = 0;
@@ -51,7 +41,7 @@ internal static class BenchMemory
             {
                 var mb = ResidentMb();
                 samples.Add(mb);
-                stdout.WriteLine(string.Format(inv, "step {0,8}  rss {1,8:F1} MB", done, mb));
+                stdout.WriteLine(string.Format(Inv, "step {0,8}  rss {1,8:F1} MB", done, mb));
             }
             if (e is Finished f) f.State.Dispose();
             if (done >= steps && e is EpochEvent) break;
@@ -62,7 +52,6 @@ internal static class BenchMemory
     // A small suite (every experiment, 3 repeats, both ensembles) run again and again in this process.
     private static int RunSuites(int count, int epochs, double maxGrowthMb, TextWriter stdout, CancellationToken cancel)
     {
-        var inv = CultureInfo.InvariantCulture;
         var options = new XorSuiteOptions(Repeats: 3, Epochs: epochs).Validate();
         var samples = new List<double>();
         for (var i = 1; i <= count && !cancel.IsCancellationRequested; i++)
@@ -70,7 +59,7 @@ internal static class BenchMemory
             foreach (var e in XorExperiments.Run(options, cancel)) { }
             var mb = ResidentMb();
             samples.Add(mb);
-            stdout.WriteLine(string.Format(inv, "suite {0,3}  rss {1,8:F1} MB", i, mb));
+            stdout.WriteLine(string.Format(Inv, "suite {0,3}  rss {1,8:F1} MB", i, mb));
         }
         return Verdict(samples, maxGrowthMb, stdout);
     }
@@ -83,11 +72,10 @@ internal static class BenchMemory
 
     private static int Verdict(List<double> samples, double maxGrowthMb, TextWriter stdout)
     {
-        var inv = CultureInfo.InvariantCulture;
         if (samples.Count == 0) return ExitCodes.Failure;
         var growth = samples.Max() - samples[0];
         var ok = growth <= maxGrowthMb;
-        stdout.WriteLine(string.Format(inv, "rss after warm-up {0:F1} MB, max {1:F1} MB, growth {2:F1} MB (limit {3:F0} MB): {4}",
+        stdout.WriteLine(string.Format(Inv, "rss after warm-up {0:F1} MB, max {1:F1} MB, growth {2:F1} MB (limit {3:F0} MB): {4}",
             samples[0], samples.Max(), growth, maxGrowthMb, ok ? "flat" : "GROWING"));
         return ok ? ExitCodes.Ok : ExitCodes.Failure;
     }

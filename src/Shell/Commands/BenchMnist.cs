@@ -1,10 +1,6 @@
-using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using Functional.Reference;
-using Functional.Training;
 using Functional.Training.Data;
-using Functional.Training.Exercises;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -18,44 +14,32 @@ namespace Functional.Shell.Commands;
 /// </summary>
 internal static class BenchMnist
 {
-    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-
     /// <summary>The subcommand "mnist" for the <c>bench</c> parent command.</summary>
     internal static Command Create(TextWriter stdout, TextWriter stderr) => Create(stdout, stderr, "mnist");
 
     internal static Command Create(TextWriter stdout, TextWriter stderr, string name)
     {
-        var rounds = new Option<int>("--rounds", "-r") { Description = "Timed epochs per implementation (alternating)", DefaultValueFactory = _ => 3 };
-        var seed = new Option<long>("--seed", "-s") { Description = "Seed of the weights and the shuffle", DefaultValueFactory = _ => 1 };
-        var limit = new Option<int?>("--limit") { Description = "Use the first N training images only" };
-        var threads = new Option<int?>("--threads") { Description = "torch threads (default 1, as mnist uses)", DefaultValueFactory = _ => 1 };
-        var command = new Command(name, "Time one MNIST epoch (sample, batch 10): functional core vs the imperative TorchSharp loop");
-        command.Options.Add(rounds);
-        command.Options.Add(seed);
-        command.Options.Add(limit);
-        command.Options.Add(threads);
-        command.SetAction((r, cancel) =>
+        var flags = new Flags();
+        var rounds = flags.Add(new Option<int>("--rounds", "-r") { Description = "Timed epochs per implementation (alternating)", DefaultValueFactory = _ => 3 }, "Rounds");
+        var seed = flags.Add(new Option<long>("--seed", "-s") { Description = "Seed of the weights and the shuffle", DefaultValueFactory = _ => 1 }, nameof(MnistOptions.Seed));
+        var limit = flags.Add(new Option<int?>("--limit") { Description = "Use the first N training images only" }, nameof(MnistOptions.Limit));
+        var threads = MnistCommand.ThreadsOption(flags, "torch threads (1, as mnist uses, by default)");
+        return flags.Command(name, "Time one MNIST epoch (sample, batch 10): functional core vs the imperative TorchSharp loop", (r, cancel) =>
         {
-            if (r.GetValue(threads) is { } n)
-            {
-                if (n <= 0) throw new UsageException($"--threads must be positive, got {n}");
-                torch.set_num_threads(n);
-            }
-            return Task.FromResult(Run(r.GetValue(rounds), r.GetValue(seed), r.GetValue(limit), stdout, cancel));
+            torch.set_num_threads(MnistCommand.Threads(r, threads));
+            return Run(Require.Positive("Rounds", r.GetValue(rounds)), r.GetValue(seed), r.GetValue(limit), stdout, cancel);
         });
-        return command;
     }
 
     private static int Run(int rounds, long seed, int? limit, TextWriter stdout, CancellationToken cancel)
     {
-        if (rounds <= 0) throw new UsageException($"--rounds must be positive, got {rounds}");
         using var data = MnistFiles.Load(MnistFiles.SampleDir, "shipped sample");
-        var options = new MnistOptions(Epochs: 1, Seed: seed, Limit: limit);
+        var options = new MnistOptions(Epochs: 1, Seed: seed, Limit: limit).Validate();
         using var setup = Mnist.Prepare(options, data);
         using var initial = setup.Initial;
-        var epoch = Batching.Shuffled(setup.TrainImages, setup.TrainLabels, 10, initial.Rng);
+        var epoch = Batching.Shuffled(setup.Data.TrainImages, setup.Data.TrainLabels, 10, initial.Rng);
         var batches = epoch.Batches;
-        stdout.WriteLine($"bench mnist: one epoch of {batches.Count} steps (batch 10, {setup.TrainImages.shape[0]:N0} images), network {setup.Trainer.Spec}, "
+        stdout.WriteLine($"bench mnist: one epoch of {batches.Count} steps (batch 10, {setup.Data.TrainImages.shape[0]:N0} images), network {setup.Trainer.Spec}, "
                          + $"{setup.Trainer.Optimizer}, {torch.get_num_threads()} torch threads, {rounds} alternating rounds");
 
         // Warm-up: JIT, allocator and libtorch's lazy initialisation, for both.
@@ -82,7 +66,7 @@ internal static class BenchMnist
         return ExitCodes.Ok;
     }
 
-    private static (double Wall, double Cpu, List<double> Losses) Functional(MnistSetup setup, TrainState initial, IReadOnlyList<Batch> batches, CancellationToken cancel)
+    private static (double Wall, double Cpu, List<double> Losses) Functional(Prepared<Trainer, MnistTrainSet> setup, TrainState initial, IReadOnlyList<Batch> batches, CancellationToken cancel)
     {
         var start = setup.Trainer.Start(initial.Params.Clone(), initial.Rng);
         var plan = new RunPlan(1, (_, r) => new EpochData(batches, r));
@@ -97,7 +81,7 @@ internal static class BenchMnist
         return (clock.Elapsed.TotalSeconds, Cpu() - cpu, losses);
     }
 
-    private static (double Wall, double Cpu, List<double> Losses) Imperative(MnistSetup setup, TrainState initial, double lr, IReadOnlyList<Batch> batches)
+    private static (double Wall, double Cpu, List<double> Losses) Imperative(Prepared<Trainer, MnistTrainSet> setup, TrainState initial, double lr, IReadOnlyList<Batch> batches)
     {
         using var trainer = new TorchTrainer(TorchMlp.From(setup.Trainer.Spec, initial.Params), setup.Trainer.Loss, new TorchOptimizer.Adam(lr));
         var losses = new List<double>(batches.Count);

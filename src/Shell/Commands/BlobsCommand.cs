@@ -1,8 +1,3 @@
-using System.CommandLine;
-using System.Globalization;
-using Functional.Shell.Rendering;
-using Functional.Training;
-using Functional.Training.Exercises;
 using static TorchSharp.torch;
 
 namespace Functional.Shell.Commands;
@@ -10,77 +5,78 @@ namespace Functional.Shell.Commands;
 /// <summary><c>blobs</c>: the Feedforward(2, 10) binary classifier on make_blobs data.</summary>
 internal static class BlobsCommand
 {
-    /// <summary>Where plots go when <c>--out</c> is not given (the repository ignores <c>/runs/</c>).</summary>
-
-    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var defaults = new BlobClassifierOptions();
-        var common = new CommonOptions("blobs", defaults.Seed, defaults.Epochs, defaults.Lr);
-        var hidden = new Option<int>("--hidden") { Description = "Hidden width of Feedforward(2, hidden)", DefaultValueFactory = _ => defaults.Hidden };
-        var samples = new Option<int>("--samples") { Description = "Training points", DefaultValueFactory = _ => defaults.Samples };
-        var testSamples = new Option<int>("--test-samples") { Description = "Test points", DefaultValueFactory = _ => defaults.TestSamples };
-        var newCenters = new Option<bool>("--new-test-centers") { Description = "Draw the test points around new random clusters, as the tutorial's second make_blobs call literally does (test accuracy then measures luck)" };
-        var command = new Command("blobs", "A 2-10-1 network tells blob 0 from the others (make_blobs data, BCE, SGD), with the decision boundary plotted");
-        common.AddTo(command);
-        foreach (var o in new Option[] { hidden, samples, testSamples, newCenters })
-            command.Options.Add(o);
-        command.SetAction((r, cancel) =>
+        var (common, flags) = CommonOptions.Of("blobs", defaults.Seed, defaults.Epochs, defaults.Lr);
+        var hidden = flags.Add(new Option<int>("--hidden") { Description = $"Hidden width of Feedforward(2, hidden), 1 to {Limits.Width}", DefaultValueFactory = _ => defaults.Hidden },
+            nameof(BlobClassifierOptions.Hidden));
+        var samples = flags.Add(new Option<int>("--samples") { Description = $"Training points, 1 to {Limits.Samples}", DefaultValueFactory = _ => defaults.Samples },
+            nameof(BlobClassifierOptions.Samples));
+        var testSamples = flags.Add(new Option<int>("--test-samples") { Description = $"Test points, 1 to {Limits.Samples}", DefaultValueFactory = _ => defaults.TestSamples },
+            nameof(BlobClassifierOptions.TestSamples));
+        var newCenters = flags.Add(new Option<bool>("--new-test-centers")
         {
-            var options = new BlobClassifierOptions(r.GetValue(samples), r.GetValue(testSamples), r.GetValue(hidden), r.GetValue(common.Lr),
-                r.GetValue(common.Epochs), SameCenters: !r.GetValue(newCenters), Seed: r.GetValue(common.Seed)).Validate();
-            var session = common.Session(r);
-            using var output = common.Output(r);
-            return Task.FromResult(Run(options, session, output, r.GetValue(common.Quiet), CommonOptions.RepeatCommand(r), stdout, stderr, cancel));
-        });
-        return command;
+            Description = "Draw the test points around new random clusters, as the tutorial's second make_blobs call literally does (test accuracy then measures luck)",
+        }, nameof(BlobClassifierOptions.SameCenters));
+        return ExerciseRunner.Command("blobs", "A 2-10-1 network tells blob 0 from the others (make_blobs data, BCE, SGD), with the decision boundary plotted", flags, common,
+            r => new BlobClassifierOptions(r.GetValue(samples), r.GetValue(testSamples), r.GetValue(hidden), r.GetValue(common.Lr),
+                r.GetValue(common.Epochs!), SameCenters: !r.GetValue(newCenters), Seed: r.GetValue(common.Seed)).Validate(),
+            (o, context) => new Run(o, context), stdout, stderr);
     }
 
-    internal static int Run(BlobClassifierOptions o, SessionOptions session, RunOutput output, bool quiet, string repeat, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    private sealed class Run(BlobClassifierOptions o, RunContext context) : IExerciseRun
     {
-        using var setup = BlobClassifier.Prepare(o);
-        stdout.WriteLine($"blobs: {o.Samples} training and {o.TestSamples} test points (make_blobs: {o.Centers} centers in (-10, 10), std {o.ClusterStd.ToString(Inv)}; "
-                         + $"label 0 = cluster 0, 1 = the rest; test clusters {(o.SameCenters ? "= the training clusters" : "drawn anew, as the tutorial's literal second draw")}), "
-                         + $"network {setup.Trainer.Spec}, {setup.Trainer.Loss.Name}, {setup.Trainer.Optimizer}, {o.Epochs} epochs, seed {o.Seed}");
-        var before = BlobClassifier.Evaluate(setup.Trainer, setup.Initial.Params, setup.Test.Points, setup.TestLabels);
-        stdout.WriteLine(string.Format(Inv, "test loss before training {0:F6} (accuracy {1:P0})", before.Loss, before.Accuracy));
-        var train = new List<double>();
-        var test = new List<double>();
-        var accuracy = new List<double>();
-        var every = o.Epochs <= 100 ? 1 : Format.ProgressInterval(o.Epochs);
-        var run = Session.Resume(new ExerciseRun("blobs", setup.Trainer, setup.Initial, setup.Plan, Session.OptionsOf(o, nameof(o.Epochs))), session, output, stdout);
-        var result = Session.Train(run, session, output, stderr, repeat, "try a smaller --lr", e =>
+        private readonly Prepared<Trainer, BlobSets> _setup = BlobClassifier.Prepare(o);
+        private readonly List<double> _train = [];
+        private readonly List<double> _test = [];
+        private readonly int _every = o.Epochs <= 100 ? 1 : Format.ProgressInterval(o.Epochs);
+        private Evaluation.OfModel? _before;
+
+        public IEnumerable<Stage> Stages(ReportProgress progress)
+        {
+            var (t, d) = (_setup.Trainer, _setup.Data);
+            context.Console.Progress.WriteLine($"blobs: {o.Samples} training and {o.TestSamples} test points (make_blobs: {o.Centers} centers in (-10, 10), std {o.ClusterStd.ToString(Inv)}; "
+                                               + $"label 0 = cluster 0, 1 = the rest; test clusters {(o.SameCenters ? "= the training clusters" : "drawn anew, as the tutorial's literal second draw")}), "
+                                               + $"network {t.Spec}, {t.Loss.Name}, {t.Optimizer}, {o.Epochs} epochs, seed {o.Seed}");
+            _before = BlobClassifier.Evaluate(t, _setup.Initial.Params, d.Test.Points, d.TestLabels);
+            context.Console.Progress.WriteLine(string.Format(Inv, "test loss before training {0:F6} (accuracy {1:P0})", _before.Loss, _before.Accuracy));
+            yield return Stage.Of("blobs", _setup, o.MustMatchOnResume());
+        }
+
+        public void Render(TrainEvent e, ReportProgress progress)
         {
             if (e is not EpochEvent ep) return;
-            train.Add(ep.Loss);
-            test.Add(ep.ValLoss ?? double.NaN);
-            accuracy.Add(ep.Accuracy ?? double.NaN);
-            if (!quiet && (ep.Epoch % every == 0 || ep.Epoch == 1 || ep.Epoch == o.Epochs))
-                stdout.WriteLine(string.Format(Inv, "epoch {0,4}: train loss {1:F6}", ep.Epoch, ep.Loss));
-        }, cancel);
-        output.Commit();
-        using var final = result.Finished.State;
-        if (result.Finished.Reason is not StopReason.Completed) return result.ExitCode;
-        var after = BlobClassifier.Evaluate(setup.Trainer, final.Params, setup.Test.Points, setup.TestLabels);
-        var trainAfter = BlobClassifier.Evaluate(setup.Trainer, final.Params, setup.Train.Points, setup.TrainLabels);
-        stdout.WriteLine(string.Format(Inv, "test loss after training {0:F6}", after.Loss));
-        stdout.WriteLine();
-        stdout.WriteLine(string.Format(Inv, "accuracy: train {0:P0} ({1}/{2}), test {3:P0} ({4}/{5}); test loss {6:F4} → {7:F4}",
-            trainAfter.Accuracy, Math.Round(trainAfter.Accuracy!.Value * o.Samples), o.Samples,
-            after.Accuracy, Math.Round(after.Accuracy!.Value * o.TestSamples), o.TestSamples, before.Loss, after.Loss));
-        if (!o.SameCenters)
-            stdout.WriteLine("note: as in the tutorial's literal second make_blobs call, the test points sit around new random centers, so the "
-                             + "test set's cluster 0 is not where training's was and test accuracy is mostly luck; without --new-test-centers they are drawn around the training clusters");
+            _train.Add(ep.Loss);
+            _test.Add(ep.ValLoss ?? double.NaN);
+            if (ep.Epoch % _every == 0 || ep.Epoch == 1 || ep.Epoch == o.Epochs)
+                context.Console.Progress.WriteLine(string.Format(Inv, "epoch {0,4}: train loss {1:F6}", ep.Epoch, ep.Loss));
+        }
 
-        var plots = Plot(setup, final, train, test, output.OutDir!, o);
-        stdout.WriteLine($"plots: {string.Join(", ", plots)}");
-        return result.ExitCode;
+        public void Report(IReadOnlyList<Trained> trained)
+        {
+            var (stdout, t, d, final) = (context.Console.Summary, _setup.Trainer, _setup.Data, trained[0].Final);
+            var after = BlobClassifier.Evaluate(t, final.Params, d.Test.Points, d.TestLabels);
+            var trainAfter = BlobClassifier.Evaluate(t, final.Params, d.Train.Points, d.TrainLabels);
+            stdout.WriteLine(string.Format(Inv, "test loss after training {0:F6}", after.Loss));
+            stdout.WriteLine();
+            stdout.WriteLine(string.Format(Inv, "accuracy: train {0:P0} ({1}/{2}), test {3:P0} ({4}/{5}); test loss {6:F4} → {7:F4}",
+                trainAfter.Accuracy, Math.Round(trainAfter.Accuracy!.Value * o.Samples), o.Samples,
+                after.Accuracy, Math.Round(after.Accuracy!.Value * o.TestSamples), o.TestSamples, _before!.Loss, after.Loss));
+            if (!o.SameCenters)
+                stdout.WriteLine("note: as in the tutorial's literal second make_blobs call, the test points sit around new random centers, so the "
+                                 + "test set's cluster 0 is not where training's was and test accuracy is mostly luck; without --new-test-centers they are drawn around the training clusters");
+            var plots = Plot(_setup, final, _train, _test, context.Output.OutDir!, o);
+            stdout.WriteLine($"plots: {string.Join(", ", plots)}");
+        }
+
+        public void Dispose() => _setup.Dispose();
     }
 
-    private static List<string> Plot(BlobClassifierSetup s, TrainState final, List<double> train, List<double> test, string dir, BlobClassifierOptions o)
+    private static List<string> Plot(Prepared<Trainer, BlobSets> setup, TrainState final, List<double> train, List<double> test, string dir, BlobClassifierOptions o)
     {
         Directory.CreateDirectory(dir);
+        var s = setup.Data;
         var trainPoints = Rows(s.Train.Points);
         var testPoints = Rows(s.Test.Points);
         var trainLabels = Flat(s.TrainLabels);
@@ -98,7 +94,7 @@ internal static class BlobsCommand
             }
         float[] probability;
         using (var g = tensor(grid, [n * n, 2]))
-            probability = BlobClassifier.Probability(s.Trainer, final.Params, g);
+            probability = BlobClassifier.Probability(setup.Trainer, final.Params, g);
         var values = new double[n, n];
         for (var i = 0; i < n; i++)
             for (var j = 0; j < n; j++)

@@ -1,9 +1,4 @@
-using System.CommandLine;
-using System.Globalization;
-using Functional.Shell.Rendering;
-using Functional.Training;
 using Functional.Training.Checkpoints;
-using Functional.Training.Exercises;
 using static TorchSharp.torch;
 
 namespace Functional.Shell.Commands;
@@ -11,38 +6,37 @@ namespace Functional.Shell.Commands;
 /// <summary><c>mnist</c>: the MNIST digit classifier, on real MNIST files or the shipped sample; <c>mnist predict</c> for a user's image.</summary>
 internal static class MnistCommand
 {
-    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-
-    /// <summary>The checkpoint's file name inside <c>--out</c>.</summary>
-    public const string CheckpointName = "mnist.safetensors";
+    /// <summary>An MNIST run: the core's options and the shell's (the data folder, the test digit to show, the torch threads).</summary>
+    private sealed record Options(MnistOptions Mnist, string? Data, int? Show, int Threads);
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var defaults = new MnistOptions();
-        var common = new CommonOptions("mnist", defaults.Seed, defaults.Epochs, defaults.Lr);
-        var data = new Option<string?>("--data", "-d") { Description = "Folder with the four MNIST files (train-images-idx3-ubyte, …; plain or .gz); default: the shipped sample" };
-        var batch = new Option<int>("--batch-size", "-b") { Description = "Images per step", DefaultValueFactory = _ => defaults.BatchSize };
-        var hidden = new Option<string>("--hidden") { Description = "Hidden widths, comma-separated", DefaultValueFactory = _ => string.Join(",", defaults.HiddenSizes) };
-        var limit = new Option<int?>("--limit") { Description = "Train on the first N training images only" };
-        var threads = new Option<int>("--threads") { Description = "torch threads; at batch 10 one is fastest (more threads only wait on each other)", DefaultValueFactory = _ => 1 };
-        var show = new Option<int?>("--show") { Description = "After training, draw test digit K as text with the network's top-3 probabilities" };
-        var command = new Command("mnist", "The MNIST digit classifier: 784-64-64-64-10 with ReLU and log-softmax, NLL loss, Adam, batches of 10");
-        common.AddTo(command);
-        foreach (var o in new Option[] { data, batch, hidden, limit, show, threads }) command.Options.Add(o);
-        command.SetAction((r, cancel) =>
+        var (common, flags) = CommonOptions.Of("mnist", defaults.Seed, defaults.Epochs, defaults.Lr);
+        var data = flags.Add(new Option<string?>("--data", "-d") { Description = "Folder with the four MNIST files (train-images-idx3-ubyte, …; plain or .gz); default: the shipped sample" });
+        var batch = flags.Add(new Option<int>("--batch-size", "-b") { Description = "Images per step", DefaultValueFactory = _ => defaults.BatchSize }, nameof(MnistOptions.BatchSize));
+        var hidden = flags.Add(new Option<string>("--hidden")
         {
-            var options = new MnistOptions(r.GetValue(common.Epochs), r.GetValue(batch), r.GetValue(common.Lr), ParseHidden(r.GetValue(hidden)!),
-                r.GetValue(common.Seed), r.GetValue(limit)).Validate();
-            var n = r.GetValue(threads);
-            if (n <= 0) throw new UsageException($"--threads must be positive, got {n}");
-            var session = common.Session(r);
-            using var output = common.Output(r);
-            set_num_threads(n);
-            return Task.FromResult(Run(options, r.GetValue(data), r.GetValue(show), session, output, r.GetValue(common.Quiet), CommonOptions.RepeatCommand(r), stdout, stderr, cancel));
-        });
+            Description = $"Hidden widths, comma-separated: up to {Limits.MnistLayers} layers of 1 to {Limits.Width} each",
+            DefaultValueFactory = _ => string.Join(",", defaults.HiddenSizes),
+        }, nameof(MnistOptions.Hidden));
+        var limit = flags.Add(new Option<int?>("--limit") { Description = "Train on the first N training images only" }, nameof(MnistOptions.Limit));
+        var threads = ThreadsOption(flags, "torch threads; at batch 10 one is fastest (more threads only wait on each other)");
+        var show = flags.Add(new Option<int?>("--show") { Description = "After training, draw test digit K as text with the network's top-3 probabilities" }, nameof(Options.Show));
+        var command = ExerciseRunner.Command("mnist", "The MNIST digit classifier: 784-64-64-64-10 with ReLU and log-softmax, NLL loss, Adam, batches of 10", flags, common,
+            r => new Options(new MnistOptions(r.GetValue(common.Epochs!), r.GetValue(batch), r.GetValue(common.Lr), Numbers.IntList(hidden.Name, r.GetValue(hidden)!),
+                    r.GetValue(common.Seed), r.GetValue(limit)).Validate(), r.GetValue(data), r.GetValue(show), Threads(r, threads)),
+            (o, context) => new Run(o, context), stdout, stderr);
         command.Subcommands.Add(PredictCommand(stdout));
         return command;
     }
+
+    /// <summary>A <c>--threads</c> option (mnist's and bench mnist's), bound to <c>Threads</c> and capped at <see cref="Limits.Threads"/>.</summary>
+    internal static Option<int> ThreadsOption(Flags flags, string description) =>
+        flags.Add(new Option<int>("--threads") { Description = $"{description}; 1 to {Limits.Threads}", DefaultValueFactory = _ => 1 }, nameof(Options.Threads));
+
+    /// <summary>The <c>--threads</c> value, checked against its cap before any thread is made.</summary>
+    internal static int Threads(ParseResult r, Option<int> threads) => Require.Between(nameof(Options.Threads), r.GetValue(threads), 1, Limits.Threads);
 
     private static Command PredictCommand(TextWriter stdout)
     {
@@ -51,7 +45,7 @@ internal static class MnistCommand
             Description = $"A digit image (PNG, JPEG, BMP, GIF, WebP; at most {MnistRender.MaxImagePixels / 1_000_000} megapixels), "
                           + "dark on light or light on dark; prepared as MNIST's digits were: ink cropped, hairlines thickened, scaled into 20x20 keeping its shape, centred by mass in 28x28",
         };
-        var model = new Option<string>("--model", "-m") { Description = $"Checkpoint written by mnist --out (the {CheckpointName} there)", Required = true };
+        var model = new Option<string>("--model", "-m") { Description = "The trained network: an mnist run folder (its newest checkpoint), latest, a checkpoint folder (RUN/checkpoints/step-…), or a model .safetensors file", Required = true };
         var command = new Command("predict", "Classify your own digit image with a trained checkpoint");
         command.Arguments.Add(image);
         command.Options.Add(model);
@@ -59,75 +53,84 @@ internal static class MnistCommand
         return command;
     }
 
-    internal static IReadOnlyList<int> ParseHidden(string text)
+    private sealed class Run : IExerciseRun
     {
-        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        return [.. parts.Select(p => int.TryParse(p, NumberStyles.None, Inv, out var h) && h > 0
-            ? h
-            : throw new UsageException($"--hidden {text}: expected positive widths separated by commas, e.g. 64,64,64"))];
-    }
+        private readonly Options _o;
+        private readonly RunContext _context;
+        private readonly MnistData _data;
+        private readonly Prepared<Trainer, MnistTrainSet> _setup;
+        private double _sum;
+        private long _steps;
 
-    internal static int Run(MnistOptions o, string? dataDir, int? show, SessionOptions session, RunOutput output, bool quiet, string repeat,
-        TextWriter stdout, TextWriter stderr, CancellationToken cancel)
-    {
-        MnistData data;
-        if (dataDir is null)
+        public Run(Options o, RunContext context)
         {
-            var sample = MnistFiles.SampleDir;
-            if (!Directory.Exists(sample)) throw new UsageException($"no --data given and the shipped sample is missing ({sample}); pass --data DIR");
-            data = MnistFiles.Load(sample, "shipped sample");
-            stdout.WriteLine($"mnist: no --data given, using the shipped sample of real MNIST digits ({data.TrainCount:N0} train / {data.TestCount:N0} test, data/mnist-sample)");
-        }
-        else
-            data = MnistFiles.Load(dataDir, "--data");
-        using var _ = data;
-        if (show is { } k && (k < 0 || k >= data.TestCount))
-            throw new UsageException($"--show {k}: the test set has {data.TestCount:N0} digits (0..{data.TestCount - 1})");
-
-        using var setup = Mnist.Prepare(o, data);
-        var trainer = setup.Trainer;
-        stdout.WriteLine($"mnist: network {trainer.Spec} (layers fc1..fc{trainer.Spec.LayerCount}), {trainer.Loss.Name}, {trainer.Optimizer}, "
-                         + $"batch {o.BatchSize}, {o.Epochs} epochs, {setup.TrainImages.shape[0]:N0} training images, seed {o.Seed}");
-
-        var options = Session.OptionsOf(o, nameof(o.Epochs)).Add("Data", dataDir is null ? "shipped sample" : Path.GetFullPath(dataDir));
-        var run = Session.Resume(new ExerciseRun("mnist", trainer, setup.Initial, setup.Plan, options), session, output, stdout);
-        var result = Train(setup, run, session, o, output, quiet, repeat, stdout, stderr, cancel);
-        output.Commit();
-        using var final = result.Finished.State;
-        if (result.Finished.Reason is StopReason.Completed)
-            Report(setup, final, show, result.CheckpointPath, output, stdout);
-        return result.ExitCode;
-    }
-
-    // One progress bar per epoch (the count restarts at each epoch's first step), fed by the loop's events.
-    private static SessionResult Train(MnistSetup setup, ExerciseRun run, SessionOptions session, MnistOptions o, RunOutput output, bool quiet, string repeat,
-        TextWriter stdout, TextWriter stderr, CancellationToken cancel) =>
-        Progress.Run(stderr, quiet, "mnist", setup.BatchesPerEpoch, "steps", report =>
-        {
-            double sum = 0;
-            long steps = 0;
-            return Session.Train(run, session, output, stderr, repeat, "try a smaller --lr", e =>
+            (_o, _context) = (o, context);
+            set_num_threads(o.Threads);
+            if (o.Data is null)
             {
-                switch (e)
-                {
-                    case StepEvent s:
-                        if (s.Batch == 0 || steps == 0) (sum, steps) = (0, 0);
-                        sum += s.Loss;
-                        steps++;
-                        report(s.Batch + 1, string.Format(Inv, "epoch {0}/{1}  loss {2:F4}", s.Epoch, o.Epochs, sum / steps));
-                        break;
-                    case EpochEvent ep when !quiet:
-                        stdout.WriteLine(string.Format(Inv, "epoch {0}/{1}  train loss {2:F4}  test loss {3:F4}  test accuracy {4:F4}",
-                            ep.Epoch, o.Epochs, ep.Loss, ep.ValLoss, ep.Accuracy));
-                        break;
-                }
-            }, cancel);
-        });
+                var sample = MnistFiles.SampleDir;
+                if (!Directory.Exists(sample)) throw new UsageException($"no --data given and the shipped sample is missing ({sample}); pass --data DIR");
+                _data = MnistFiles.Load(sample, "shipped sample");
+                context.Console.Progress.WriteLine($"mnist: no --data given, using the shipped sample of real MNIST digits ({_data.TrainCount:N0} train / {_data.TestCount:N0} test, data/mnist-sample)");
+            }
+            else
+                _data = MnistFiles.Load(o.Data, "--data");
+            try
+            {
+                if (o.Show is { } k && (k < 0 || k >= _data.TestCount))
+                    throw new OptionError(nameof(Options.Show), k, $"between 0 and {_data.TestCount - 1} (the test set has {_data.TestCount} digits)");
+                _setup = Mnist.Prepare(o.Mnist, _data);
+            }
+            catch
+            {
+                _data.Dispose();
+                throw;
+            }
+        }
 
-    private static void Report(MnistSetup setup, TrainState final, int? show, string? checkpoint, RunOutput output, TextWriter stdout)
+        // One progress bar per epoch (the count restarts at each epoch's first step), fed by the loop's events.
+        public ProgressBar Bar => new("mnist", _setup.Data.BatchesPerEpoch, "steps");
+
+        public IEnumerable<Stage> Stages(ReportProgress progress)
+        {
+            var (t, o) = (_setup.Trainer, _o.Mnist);
+            _context.Console.Progress.WriteLine($"mnist: network {t.Spec} (layers fc1..fc{t.Spec.LayerCount}), {t.Loss.Name}, {t.Optimizer}, "
+                                                + $"batch {o.BatchSize}, {o.Epochs} epochs, {_setup.Data.TrainImages.shape[0]:N0} training images, seed {o.Seed}");
+            var mustMatch = o.MustMatchOnResume().Add("Data", _o.Data is null ? "shipped sample" : Path.GetFullPath(_o.Data));
+            yield return Stage.Of("mnist", _setup, mustMatch);
+        }
+
+        public void Render(TrainEvent e, ReportProgress progress)
+        {
+            switch (e)
+            {
+                case StepEvent s:
+                    if (s.Batch == 0 || _steps == 0) (_sum, _steps) = (0, 0);
+                    _sum += s.Loss;
+                    _steps++;
+                    progress(s.Batch + 1, string.Format(Inv, "epoch {0}/{1}  loss {2:F4}", s.Epoch, _o.Mnist.Epochs, _sum / _steps));
+                    break;
+                case EpochEvent ep:
+                    _context.Console.Progress.WriteLine(string.Format(Inv, "epoch {0}/{1}  train loss {2:F4}  test loss {3:F4}  test accuracy {4:F4}",
+                        ep.Epoch, _o.Mnist.Epochs, ep.Loss, ep.ValLoss, ep.Accuracy));
+                    break;
+            }
+        }
+
+        public void Report(IReadOnlyList<Trained> trained) =>
+            MnistCommand.Report(_setup, trained[0].Final, _o.Show, trained[0].Result.CheckpointPath, _context.Output, _context.Console.Summary);
+
+        public void Dispose()
+        {
+            _setup.Dispose();
+            _data.Dispose();
+        }
+    }
+
+    private static void Report(Prepared<Trainer, MnistTrainSet> setup, TrainState final, int? show, string? checkpoint, RunOutput output, TextWriter stdout)
     {
         var spec = setup.Trainer.Spec;
-        var data = setup.Data;
+        var data = setup.Data.Data;
         var predictions = Mnist.Predict(spec, final.Params, data.TestImages);
         var truth = data.TestLabels.data<long>().ToArray().Select(l => (int)l).ToArray();
         var confusion = Mnist.Confusion(truth, [.. predictions.Select(p => p.Label)]);

@@ -20,7 +20,11 @@ internal static class MnistFiles
         var streams = new List<FileStream>();
         try
         {
-            foreach (var p in paths) streams.Add(File.OpenRead(p));
+            foreach (var p in paths)
+            {
+                InputFile.RequireRegular(p, what); // a FIFO or device would block or never end
+                streams.Add(File.OpenRead(p));
+            }
             var named = streams.Select((s, i) => new NamedStream(Path.GetFileName(paths[i]), s)).ToArray();
             return Mnist.Read(named[0], named[1], named[2], named[3]);
         }
@@ -42,6 +46,9 @@ internal static class MnistFiles
     /// Reads a checkpoint file; a missing file, or one that is not a regular file, is a <see cref="UsageException"/>,
     /// bad content an <see cref="InvalidDataException"/>.
     /// </summary>
-    public static LoadedModel LoadModel(string path) =>
-        ModelCheckpoint.Deserialize(InputFile.ReadAll(path, Array.MaxLength, "--model"), path);
+    public static LoadedModel LoadModel(string path)
+    {
+        var file = RunFolder.ModelFile(path, "mnist", "--model");
+        return ModelCheckpoint.Deserialize(InputFile.ReadAll(file, Array.MaxLength, "--model"), file == path ? path : RunFolder.Display(file));
+    }
 }

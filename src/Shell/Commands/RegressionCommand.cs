@@ -1,143 +1,164 @@
-using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
-using Functional.Shell.Rendering;
-using Functional.Training;
 using Functional.Training.Data;
-using Functional.Training.Exercises;
 
 namespace Functional.Shell.Commands;
 
 /// <summary><c>regression</c>: curve fitting, overfitting and weight decay on y = sin(cos(x²)) + noise.</summary>
 internal static class RegressionCommand
 {
-    /// <summary>Where plots go when <c>--out</c> is not given (the repository ignores <c>/runs/</c>).</summary>
-
-    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+    /// <summary>A curve fit, and the weight decay of a second run to compare it with (null for a single run).</summary>
+    private sealed record Options(RegressionOptions Fit, double? CompareWeightDecay);
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var defaults = new RegressionOptions();
-        var common = new CommonOptions("regression", defaults.Seed, defaults.Epochs, defaults.Lr);
-        var preset = new Option<string>("--preset") { Description = $"A tutorial run: {string.Join("|", Regression.Presets.Keys)} (fit = the defaults; split = fit + --split 0.8; decay = split + --weight-decay 1e-3; loader = 2000 points, 1-50-1 relu, adam 1e-3, batch 64, 2000 epochs). Other options override it", DefaultValueFactory = _ => "fit" };
-        var points = new Option<int>("--points") { Description = "Number of points on linspace(-3, 3)", DefaultValueFactory = _ => defaults.Points };
-        var hidden = new Option<int>("--hidden") { Description = "Hidden width", DefaultValueFactory = _ => defaults.Hidden };
-        var activation = new Option<string>("--activation") { Description = "Hidden activation: relu|sigmoid|tanh|elu|identity", DefaultValueFactory = _ => defaults.Activation };
-        var optimizer = new Option<string>("--optimizer") { Description = "adam|sgd", DefaultValueFactory = _ => defaults.Optimizer };
-        var split = new Option<double>("--split") { Description = "Train on this first fraction of the points and validate on the rest every epoch (e.g. 0.8)" };
-        var splitMode = new Option<string>("--split-mode") { Description = "sequential (the tutorial's: the test part is extrapolation) or random", DefaultValueFactory = _ => "sequential" };
-        var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay of the optimizer (the tutorial compares 1e-3 against none)", DefaultValueFactory = _ => defaults.WeightDecay };
-        var batchSize = new Option<int>("--batch-size") { Description = "Mini-batches of this size, shuffled every epoch (default: full batch)" };
-        var compare = new Option<double>("--compare-weight-decay") { Description = "Also train with this weight decay and overlay both validation losses (implies --split 0.8 unless given)" };
-        var command = new Command("regression", "Fit y = sin(cos(x²)) + noise with a 1-20-1 ELU network and Adam; --split shows overfitting, --weight-decay its cure");
-        common.AddTo(command);
-        foreach (var o in new Option[] { preset, points, hidden, activation, optimizer, split, splitMode, weightDecay, batchSize, compare })
-            command.Options.Add(o);
-        command.SetAction((r, cancel) =>
+        var (common, flags) = CommonOptions.Of("regression", defaults.Seed, defaults.Epochs, defaults.Lr);
+        var preset = flags.Add(new Option<string>("--preset")
         {
-            bool Given(Option o) => r.GetResult(o) is { Implicit: false };
-            var o = Regression.Preset(r.GetValue(preset)!);
-            if (Given(common.Seed)) o = o with { Seed = r.GetValue(common.Seed) };
-            if (Given(common.Epochs)) o = o with { Epochs = r.GetValue(common.Epochs) };
-            if (Given(common.Lr)) o = o with { Lr = r.GetValue(common.Lr) };
-            if (Given(points)) o = o with { Points = r.GetValue(points) };
-            if (Given(hidden)) o = o with { Hidden = r.GetValue(hidden) };
-            if (Given(activation)) o = o with { Activation = r.GetValue(activation)!.ToLowerInvariant() };
-            if (Given(optimizer)) o = o with { Optimizer = r.GetValue(optimizer)!.ToLowerInvariant() };
-            if (Given(split)) o = o with { Split = r.GetValue(split) };
-            if (Given(splitMode)) o = o with { SplitMode = ParseSplitMode(r.GetValue(splitMode)!) };
-            if (Given(weightDecay)) o = o with { WeightDecay = r.GetValue(weightDecay) };
-            if (Given(batchSize)) o = o with { BatchSize = r.GetValue(batchSize) };
-            double? compareWith = Given(compare) ? r.GetValue(compare) : null;
-            if (compareWith is { } c)
+            Description = $"A tutorial run: {string.Join("|", Regression.Presets.Keys)} (fit = the defaults; split = fit + --split 0.8; decay = split + --weight-decay 1e-3; "
+                          + "loader = the DataLoader section: 2000 points, --split 0.8, 1-50-1 relu, adam 1e-3, shuffled batches of 64, validation over test batches of 64, 2000 epochs). Other options override it",
+            DefaultValueFactory = _ => "fit",
+        }, "Preset");
+        var points = flags.Add(new Option<int>("--points") { Description = $"Number of points on linspace(-3, 3), 2 to {Limits.Points}", DefaultValueFactory = _ => defaults.Points },
+            nameof(RegressionOptions.Points));
+        var hidden = flags.Add(new Option<int>("--hidden") { Description = $"Hidden width, 1 to {Limits.Width}", DefaultValueFactory = _ => defaults.Hidden }, nameof(RegressionOptions.Hidden));
+        var activation = flags.Add(new Option<string>("--activation") { Description = $"Hidden activation: {string.Join("|", RegressionOptions.Activations)}", DefaultValueFactory = _ => defaults.Activation },
+            nameof(RegressionOptions.Activation));
+        var optimizer = flags.Add(new Option<string>("--optimizer") { Description = string.Join("|", Regression.Optimizers), DefaultValueFactory = _ => defaults.Optimizer },
+            nameof(RegressionOptions.Optimizer));
+        var split = flags.Add(new Option<double>("--split") { Description = "Train on this first fraction of the points and validate on the rest every epoch (e.g. 0.8)" },
+            nameof(RegressionOptions.Split));
+        var splitMode = flags.Add(new Option<string>("--split-mode") { Description = "sequential (the tutorial's: the test part is extrapolation) or random", DefaultValueFactory = _ => "sequential" },
+            nameof(RegressionOptions.SplitMode));
+        var weightDecay = flags.Add(new Option<double>("--weight-decay")
+        {
+            Description = $"L2 weight decay of the optimizer, 0 to {Limits.Float32Number.ToString("0e0", Inv)} (the tutorial compares 1e-3 against none)",
+            DefaultValueFactory = _ => defaults.WeightDecay,
+        }, nameof(RegressionOptions.WeightDecay));
+        var batchSize = flags.Add(new Option<int>("--batch-size")
+        {
+            Description = "Mini-batches of this size through a shuffled DataLoader every epoch, and validation over test batches of this size (default: full batch)",
+        }, nameof(RegressionOptions.BatchSize));
+        var compare = flags.Add(new Option<double>("--compare-weight-decay")
+        {
+            Description = "Also train with this weight decay and overlay both validation losses (implies --split 0.8 unless given)",
+        }, nameof(Options.CompareWeightDecay));
+        return ExerciseRunner.Command("regression", "Fit y = sin(cos(x²)) + noise with a 1-20-1 ELU network and Adam; --split shows overfitting, --weight-decay its cure",
+            flags, common, r =>
             {
-                if (!(c >= 0) || double.IsInfinity(c)) throw new ArgumentException($"--compare-weight-decay must be a number ≥ 0, got {c}");
-                if (c == o.WeightDecay) throw new ArgumentException($"--compare-weight-decay {c} equals the run's own --weight-decay: nothing to compare");
-                o = o with { Split = o.Split ?? 0.8 };
-            }
-            o.Validate();
-            var session = common.Session(r);
-            if (compareWith is not null && session.Resume is not null)
-                throw new UsageException("--resume continues a single run; it cannot be combined with --compare-weight-decay");
-            using var output = common.Output(r);
-            return Task.FromResult(Run(o, compareWith, session, output, r.GetValue(common.Quiet), CommonOptions.RepeatCommand(r), stdout, stderr, cancel));
-        });
-        return command;
+                bool Given(Option o) => r.GetResult(o) is { Implicit: false };
+                var o = Regression.Preset(r.GetValue(preset)!);
+                if (Given(common.Seed)) o = o with { Seed = r.GetValue(common.Seed) };
+                if (Given(common.Epochs!)) o = o with { Epochs = r.GetValue(common.Epochs!) };
+                if (Given(common.Lr)) o = o with { Lr = r.GetValue(common.Lr) };
+                if (Given(points)) o = o with { Points = r.GetValue(points) };
+                if (Given(hidden)) o = o with { Hidden = r.GetValue(hidden) };
+                if (Given(activation)) o = o with { Activation = r.GetValue(activation)!.ToLowerInvariant() };
+                if (Given(optimizer)) o = o with { Optimizer = r.GetValue(optimizer)!.ToLowerInvariant() };
+                if (Given(split)) o = o with { Split = r.GetValue(split) };
+                if (Given(splitMode)) o = o with { SplitMode = ParseSplitMode(r.GetValue(splitMode)!) };
+                if (Given(weightDecay)) o = o with { WeightDecay = r.GetValue(weightDecay) };
+                if (Given(batchSize)) o = o with { BatchSize = r.GetValue(batchSize) };
+                double? compareWith = Given(compare) ? Require.NonNegativeNumber(nameof(Options.CompareWeightDecay), r.GetValue(compare)) : null;
+                if (compareWith is { } c)
+                {
+                    if (c == o.WeightDecay)
+                        throw new OptionError(nameof(Options.CompareWeightDecay), c, $"another weight decay than the run's own {o.WeightDecay.ToString(Inv)}");
+                    if (r.GetValue(common.Resume!) is not null)
+                        throw new UsageException("--resume continues a single run; it cannot be combined with --compare-weight-decay");
+                    o = o with { Split = o.Split ?? 0.8 };
+                }
+                return new Options(o.Validate(), compareWith);
+            },
+            (o, context) => new Run(o.Fit, o.CompareWeightDecay, context), stdout, stderr);
     }
 
-    private static SplitMode ParseSplitMode(string name) => name.ToLowerInvariant() switch
+    private static readonly IReadOnlyDictionary<string, SplitMode> SplitModes = new Dictionary<string, SplitMode>
     {
-        "sequential" => SplitMode.Sequential,
-        "random" => SplitMode.Random,
-        _ => throw new ArgumentException($"unknown --split-mode '{name}' (expected sequential or random)"),
+        ["sequential"] = SplitMode.Sequential,
+        ["random"] = SplitMode.Random,
     };
 
-    /// <summary>One run's record for the summary and the plots.</summary>
-    private sealed record Trace(RegressionOptions Options, List<double> Train, List<double> Val, float[] Fit, double FinalTrain, double? FinalVal, Finished Finished, TimeSpan Time, int ExitCode);
+    private static SplitMode ParseSplitMode(string name) => SplitModes[Require.OneOf(nameof(RegressionOptions.SplitMode), name.ToLowerInvariant(), SplitModes.Keys)];
 
-    internal static int Run(RegressionOptions o, double? compareWith, SessionOptions session, RunOutput output, bool quiet, string repeat, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    /// <summary>One run's record for the summary and the plots.</summary>
+    private sealed record Trace(RegressionOptions Options, List<double> Train, List<double> Val, float[] Fit, double FinalTrain, double? FinalVal, Finished Finished, TimeSpan Time);
+
+    /// <summary>The fit, then (with --compare-weight-decay) the same fit with the other weight decay, on the same data.</summary>
+    private sealed class Run(RegressionOptions o, double? compareWith, RunContext context) : IExerciseRun
     {
-        var runs = new List<RegressionOptions> { o };
-        if (compareWith is { } wd) runs.Add(o with { WeightDecay = wd });
-        var traces = new List<Trace>();
-        using var first = Regression.Prepare(o); // the data: the same for every run of a comparison
-        stdout.WriteLine($"regression: y = sin(cos(x²)) + {RegressionOptions.Noise.ToString(Inv)}·N(0,1) on {o.Points} points in [-3, 3], network {first.Trainer.Spec}, "
-                         + $"{first.Trainer.Loss.Name}, {first.Trainer.Optimizer}, {o.Epochs} epochs, "
-                         + (o.BatchSize is { } b ? $"batches of {b} (shuffled)" : "full batch") + $", seed {o.Seed}");
-        if (o.Split is { } f)
-            stdout.WriteLine($"split: {first.XTrain.shape[0]} train / {first.XTest!.shape[0]} test points, {(o.SplitMode == SplitMode.Sequential ? "sequential (the test points are the right end: extrapolation)" : "random")}");
-        foreach (var run in runs)
+        private readonly Prepared<Trainer, RegressionData> _first = Regression.Prepare(o); // the data: the same for every run of a comparison
+        private readonly List<Trace> _traces = [];
+        private readonly List<IDisposable> _more = [];
+        private (RegressionOptions Options, Prepared<Trainer, RegressionData> Setup, List<double> Train, List<double> Val, Stopwatch Clock)? _current;
+
+        public ProgressBar Bar => new("regression", o.Epochs, "epochs");
+
+        public bool ReportsStoppedRuns => true;
+
+        public IEnumerable<Stage> Stages(ReportProgress progress)
         {
-            using var setup = run == o ? null : Regression.Prepare(run);
-            var s = setup ?? first;
-            if (runs.Count > 1)
+            var (console, d, t) = (context.Console.Progress, _first.Data, _first.Trainer);
+            console.WriteLine($"regression: y = sin(cos(x²)) + {RegressionOptions.Noise.ToString(Inv)}·N(0,1) on {o.Points} points in [-3, 3], network {t.Spec}, "
+                              + $"{t.Loss.Name}, {t.Optimizer}, {o.Epochs} epochs, "
+                              + (o.BatchSize is { } b ? $"batches of {b} (shuffled)" : "full batch") + $", seed {o.Seed}");
+            if (o.Split is not null)
+                console.WriteLine($"split: {d.XTrain.shape[0]} train / {d.XTest!.shape[0]} test points, {(o.SplitMode == SplitMode.Sequential ? "sequential (the test points are the right end: extrapolation)" : "random")}");
+            List<RegressionOptions> runs = compareWith is { } wd ? [o, o with { WeightDecay = wd }] : [o];
+            foreach (var run in runs)
             {
-                stdout.WriteLine();
-                stdout.WriteLine($"-- run with weight decay {run.WeightDecay.ToString(Inv)} --");
-                output.WriteRaw($"{{\"event\":\"run\",\"weight_decay\":{RunOutput.Json(run.WeightDecay)}}}");
+                if (runs.Count > 1)
+                {
+                    console.WriteLine();
+                    console.WriteLine($"-- run with weight decay {run.WeightDecay.ToString(Inv)} --");
+                    context.Output.WriteRaw($"{{\"event\":\"run\",\"weight_decay\":{RunOutput.Json(run.WeightDecay)}}}");
+                }
+                var setup = run == o ? _first : Regression.Prepare(run);
+                if (setup != _first) _more.Add(setup);
+                _current = (run, setup, [], [], Stopwatch.StartNew());
+                // The comparison's second run checkpoints under its own name and always starts fresh.
+                yield return Stage.Of(run == o ? "regression" : "regression-compare", setup, run.MustMatchOnResume()) with
+                {
+                    Resumes = run == o, Part = runs.Count > 1 ? _traces.Count + 1 : null,
+                };
             }
-            // The comparison's second run checkpoints under its own name and always starts fresh.
-            var exercise = run == o ? "regression" : "regression-compare";
-            var trace = Train(s, run, exercise, run == o ? session : session with { Resume = null }, output, quiet, repeat, stdout, stderr, cancel);
-            traces.Add(trace);
-            if (trace.Finished.Reason is not StopReason.Completed) break;
         }
 
-        Summarise(traces, stdout);
-        var plots = Plot(first, traces, output.OutDir!, o);
-        stdout.WriteLine();
-        stdout.WriteLine($"plots: {string.Join(", ", plots)}");
-        output.Commit();
-        var code = traces[^1].ExitCode;
-        foreach (var t in traces) t.Finished.State.Dispose();
-        return code;
-    }
+        public void Render(TrainEvent e, ReportProgress progress)
+        {
+            if (e is not EpochEvent ep || _current is not { } c) return;
+            c.Train.Add(ep.Loss);
+            if (ep.ValLoss is { } v) c.Val.Add(v);
+            progress(ep.Epoch, string.Format(Inv, "loss {0:G5}", ep.Loss) + (ep.ValLoss is { } vl ? string.Format(Inv, "  val {0:G5}", vl) : ""));
+            if (ep.Epoch % 100 == 0 || ep.Epoch == 1 || ep.Epoch == o.Epochs)
+                context.Console.Progress.WriteLine(string.Format(Inv, "epoch {0,5}/{1}  loss {2:F6}", ep.Epoch, o.Epochs, ep.Loss)
+                                                   + (ep.ValLoss is { } x ? string.Format(Inv, "  val loss {0:F6}", x) : ""));
+        }
 
-    private static Trace Train(RegressionSetup s, RegressionOptions o, string exercise, SessionOptions session, RunOutput output, bool quiet, string repeat,
-        TextWriter stdout, TextWriter stderr, CancellationToken cancel)
-    {
-        var run = Session.Resume(new ExerciseRun(exercise, s.Trainer, s.Initial, s.Plan, Session.OptionsOf(o, nameof(o.Epochs))), session, output, stdout);
-        var train = new List<double>(o.Epochs);
-        var val = new List<double>(o.Epochs);
-        var clock = Stopwatch.StartNew();
-        var result = Progress.Run(stderr, quiet, "regression", o.Epochs, "epochs", report =>
-            Session.Train(run, session, output, stderr, repeat, "try a smaller --lr", e =>
-            {
-                if (e is not EpochEvent ep) return;
-                train.Add(ep.Loss);
-                if (ep.ValLoss is { } v) val.Add(v);
-                var status = string.Format(Inv, "loss {0:G5}", ep.Loss) + (ep.ValLoss is { } vl ? string.Format(Inv, "  val {0:G5}", vl) : "");
-                report(ep.Epoch, status);
-                if (!quiet && (ep.Epoch % 100 == 0 || ep.Epoch == 1 || ep.Epoch == o.Epochs))
-                    stdout.WriteLine(string.Format(Inv, "epoch {0,5}/{1}  loss {2:F6}", ep.Epoch, o.Epochs, ep.Loss)
-                                     + (ep.ValLoss is { } x ? string.Format(Inv, "  val loss {0:F6}", x) : ""));
-            }, cancel));
-        clock.Stop();
-        var finished = result.Finished;
-        var p = finished.State.Params;
-        var finalTrain = Regression.LossValue(s.Trainer, p, s.XTrain, s.YTrain);
-        double? finalVal = s.XTest is not null ? Regression.LossValue(s.Trainer, p, s.XTest, s.YTest!) : null;
-        return new Trace(o, train, val, Regression.Predict(s, p), finalTrain, finalVal, finished, clock.Elapsed, result.ExitCode);
+        public void Stopped(Trained trained)
+        {
+            var (run, s, train, val, clock) = _current!.Value;
+            clock.Stop();
+            var d = s.Data;
+            var p = trained.Final.Params;
+            var finalTrain = Regression.LossValue(s.Trainer, p, d.XTrain, d.YTrain);
+            double? finalVal = d.XTest is not null ? Regression.LossValue(s.Trainer, p, d.XTest, d.YTest!) : null;
+            _traces.Add(new Trace(run, train, val, Regression.Predict(s, p), finalTrain, finalVal, trained.Result.Finished, clock.Elapsed));
+        }
+
+        public void Report(IReadOnlyList<Trained> trained)
+        {
+            Summarise(_traces, context.Console.Summary);
+            var plots = Plot(_first, _traces, context.Output.OutDir!, o);
+            context.Console.Summary.WriteLine();
+            context.Console.Summary.WriteLine($"plots: {string.Join(", ", plots)}");
+        }
+
+        public void Dispose()
+        {
+            foreach (var setup in _more) setup.Dispose();
+            _first.Dispose();
+        }
     }
 
     private static void Summarise(List<Trace> traces, TextWriter stdout)
@@ -164,10 +185,11 @@ internal static class RegressionCommand
                 : "the validation loss stays near the training loss");
     }
 
-    private static List<string> Plot(RegressionSetup s, List<Trace> traces, string dir, RegressionOptions o)
+    private static List<string> Plot(Prepared<Trainer, RegressionData> setup, List<Trace> traces, string dir, RegressionOptions o)
     {
         Directory.CreateDirectory(dir);
         var written = new List<string>();
+        var s = setup.Data;
         var x = Values(s.X);
         var seed = $"seed {o.Seed}";
 

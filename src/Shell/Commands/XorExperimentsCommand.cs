@@ -1,14 +1,9 @@
 using System.Collections.Immutable;
-using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Functional.Shell.Rendering;
-using Functional.Training;
 using Functional.Training.Ensembles;
 using Functional.Training.Analysis;
-using Functional.Training.Exercises;
 using Spectre.Console;
 
 namespace Functional.Shell.Commands;
@@ -16,111 +11,118 @@ namespace Functional.Shell.Commands;
 /// <summary><c>xor-experiments</c>: the XOR tutorial's experiment suite, each group of runs trained as one ensemble.</summary>
 internal static class XorExperimentsCommand
 {
-    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var d = new XorSuiteOptions();
-        var repeats = new Option<int>("--repeats", "-r") { Description = "Seeds per configuration", DefaultValueFactory = _ => d.Repeats };
-        var epochs = new Option<int>("--epochs", "-e") { Description = "Epochs of every run", DefaultValueFactory = _ => d.Epochs };
-        var lr = new Option<double>("--lr") { Description = "Learning rate (all but the sweep of experiment 5)", DefaultValueFactory = _ => d.Lr };
-        var seed = new Option<long>("--seed", "-s") { Description = "First seed of the repeats", DefaultValueFactory = _ => d.Seed };
-        var only = new Option<int?>("--only") { Description = "Run one experiment (1-6)" };
-        var maxHidden = new Option<int>("--max-hidden") { Description = "Largest hidden width experiment 6 tries", DefaultValueFactory = _ => d.MaxHidden };
-        var common = new CommonOptions("xor-experiments", d.Seed, d.Epochs, d.Lr);
-        var outDir = new Option<string>("--out", "-o") { Description = "Folder for the CSV, JSON and PNG results and the checkpoint", DefaultValueFactory = _ => Path.Combine("runs", "xor-experiments") };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display" };
-        var data = XorCommand.DataOption();
-        var command = new Command("xor-experiments", "The XOR tutorial's experiments (activation, init, centering, termination, learning rate, parity), many runs at once as ensembles");
-        foreach (var o in new Option[] { repeats, epochs, lr, seed, only, maxHidden, data, outDir, quiet, common.CheckpointEvery, common.Resume })
-            command.Options.Add(o);
-        command.SetAction((r, cancel) =>
-        {
-            var options = new XorSuiteOptions(r.GetValue(repeats), r.GetValue(epochs), r.GetValue(lr), r.GetValue(seed), r.GetValue(only), MaxHidden: r.GetValue(maxHidden), Data: XorCommand.ParseData(r.GetValue(data)!)).Validate();
-            var session = common.Session(r);
-            using var output = RunOutput.Open(null, r.GetValue(outDir));
-            return Task.FromResult(Run(options, session, output, r.GetValue(quiet), CommonOptions.RepeatCommand(r), stdout, stderr, cancel));
-        });
-        return command;
+        var (common, flags) = CommonOptions.Of("xor-experiments", d.Seed, d.Epochs, d.Lr);
+        var repeats = flags.Add(new Option<int>("--repeats", "-r") { Description = $"Seeds per configuration, 1 to {Limits.Repeats}", DefaultValueFactory = _ => d.Repeats },
+            nameof(XorSuiteOptions.Repeats));
+        common.Epochs!.Description = "Epochs of every run";
+        common.Lr.Description = $"Learning rate (all but the sweep of experiment 5; positive, at most {Limits.Float32Number.ToString("0e0", Inv)})";
+        common.Seed.Description = "First seed of the repeats";
+        common.Out!.Description = $"The run folder: log, CSV, JSON and PNG results, checkpoints (default: a new folder runs/xor-experiments/<time>)";
+        var only = flags.Add(new Option<int?>("--only") { Description = "Run one experiment (1-6)" }, nameof(XorSuiteOptions.Only));
+        var maxHidden = flags.Add(new Option<int>("--max-hidden") { Description = $"Largest hidden width experiment 6 tries, 1 to {Limits.SuiteHidden}, and with --repeats R at most {Limits.EnsembleRuns} / (3 × R): experiment 6 trains 3 input sizes × each width × each repeat as one ensemble", DefaultValueFactory = _ => d.MaxHidden },
+            nameof(XorSuiteOptions.MaxHidden));
+        var data = flags.Add(XorCommand.DataOption(), nameof(XorSuiteOptions.Data));
+        return ExerciseRunner.Command("xor-experiments", "The XOR tutorial's experiments (activation, init, centering, termination, learning rate, parity), many runs at once as ensembles",
+            flags, common,
+            r => new XorSuiteOptions(r.GetValue(repeats), r.GetValue(common.Epochs!), r.GetValue(common.Lr), r.GetValue(common.Seed), r.GetValue(only),
+                MaxHidden: r.GetValue(maxHidden), Data: XorCommand.ParseData(r.GetValue(data)!)).Validate(),
+            (o, context) => new Run(o, context), stdout, stderr);
     }
 
     /// <summary>
-    /// Trains the suite stage by stage (one ensemble each) through <see cref="Session"/>: a checkpoint at the end of every
+    /// The suite stage by stage (one ensemble each), each a training of the runner's: a checkpoint at the end of every
     /// stage, every N epochs with --checkpoint-every, and on Ctrl+C (exit 130, with the resume command); each checkpoint
     /// also records the suite's stage and every value recorded so far, so --resume finishes with the results an
     /// uninterrupted suite gives.
     /// </summary>
-    internal static int Run(XorSuiteOptions o, SessionOptions session, RunOutput output, bool quiet, string repeat, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    private sealed class Run : IExerciseRun
     {
-        // The ensembles' tensors are tiny: a second intra-op thread only adds synchronisation, and on a busy machine
-        // an OpenMP worker spinning for a core it cannot get multiplies the step time.
-        TorchSharp.torch.set_num_threads(1);
-        var options = Session.OptionsOf(o);
-        var (suite, resuming) = Resumed(o, session, options, stdout);
-        var groups = suite.Groups;
-        stdout.WriteLine($"xor-experiments: {o.Repeats} repeats (seeds {o.Seed}..{o.Seed + o.Repeats - 1}), {o.Epochs} epochs, lr {o.Lr.ToString(Inv)}, data {XorCommand.DataName(o.Data)}; "
-                         + $"{groups.Count} ensemble{(groups.Count == 1 ? "" : "s")}: {string.Join(" + ", groups.Select((_, s) => $"experiments {string.Join(",", groups[s])} ({suite.MembersOf(s).Count} runs)"))}");
-        // Stages finished before an interruption: their results, recomputed from the values the checkpoint recorded.
-        var results = Enumerable.Range(0, Math.Min(suite.Stage, groups.Count)).SelectMany(suite.ResultsOf).ToList();
-        var clock = Stopwatch.StartNew();
-        var code = ExitCodes.Ok;
-        var stopped = false;
-        Rendering.Progress.Run(stderr, quiet, "xor-experiments", suite.TotalSteps, "ensemble steps", report =>
+        private readonly XorSuiteOptions _o;
+        private readonly RunContext _context;
+        private readonly Stopwatch _clock = new();
+        private readonly List<ExperimentResult> _results;
+        private XorSuite _suite;
+        private bool _loadState;
+
+        public Run(XorSuiteOptions o, RunContext context)
         {
-            while (!suite.Done)
+            (_o, _context) = (o, context);
+            // The ensembles' tensors are tiny: a second intra-op thread only adds synchronisation, and on a busy machine
+            // an OpenMP worker spinning for a core it cannot get multiplies the step time.
+            TorchSharp.torch.set_num_threads(1);
+            (_suite, _loadState) = Resumed(o, context);
+            var groups = _suite.Groups;
+            context.Console.Progress.WriteLine($"xor-experiments: {o.Repeats} repeats (seeds {o.Seed}..{o.Seed + o.Repeats - 1}), {o.Epochs} epochs, lr {o.Lr.ToString(Inv)}, data {XorCommand.DataName(o.Data)}; "
+                                               + $"{groups.Count} ensemble{(groups.Count == 1 ? "" : "s")}: {string.Join(" + ", groups.Select((_, s) => $"experiments {string.Join(",", groups[s])} ({_suite.MembersOf(s).Count} runs)"))}");
+            // Stages finished before an interruption: their results, recomputed from the values the checkpoint recorded.
+            _results = [.. Enumerable.Range(0, Math.Min(_suite.Stage, groups.Count)).SelectMany(_suite.ResultsOf)];
+        }
+
+        public ProgressBar Bar => new("xor-experiments", _suite.TotalSteps, "ensemble steps");
+
+        public bool ReportsStoppedRuns => true;
+
+        public IEnumerable<Stage> Stages(ReportProgress progress)
+        {
+            _clock.Start();
+            while (!_suite.Done)
             {
-                report(suite.StepsDone, suite.StageLabel);
-                using var setup = suite.Prepare();
-                var run = new ExerciseRun("xor-experiments", setup.Trainer, setup.Initial, setup.Plan, options) { Stage = () => suite.Encode() };
-                if (resuming)
+                progress(_suite.StepsDone, _suite.StageLabel);
+                using var setup = _suite.Prepare();
+                // Steps are counted across the suite, so every stage's checkpoints have names of their own.
+                yield return Stage.Of("xor-experiments", setup, _o.MustMatchOnResume()) with
                 {
-                    run = Session.Resume(run, session, output, stdout);
-                    resuming = false;
-                }
-                var result = Session.Train(run, session, output, stderr, repeat, "", e =>
-                {
-                    if (e is not MemberEpochEvent epoch) return;
-                    suite = suite.Record(epoch); // before the epoch's checkpoint, which stores it
-                    report(suite.StepsDone, suite.StageLabel);
-                }, cancel);
-                result.Finished.State.Dispose();
-                if (result.Finished.Reason is not StopReason.Completed)
-                {
-                    (code, stopped) = (result.ExitCode, true);
-                    return 0;
-                }
-                if (result.ExitCode != ExitCodes.Ok) code = result.ExitCode; // the stage's checkpoint was not written: said, and the suite goes on
-                (suite, var done) = suite.CompleteStage();
-                results.AddRange(done);
-                WriteFiles(output, o, results, clock.Elapsed, partial: true); // rows done so far survive a Ctrl+C
+                    Resumes = _loadState, Record = () => _suite.Encode(), DivergenceHint = "",
+                    StepOffset = (long)_suite.Stage * _o.Epochs * Xor.TrainBatches, Part = _suite.Stage + 1,
+                };
+                _loadState = false;
+                (_suite, var done) = _suite.CompleteStage();
+                _results.AddRange(done);
+                WriteFiles(_context.Output, _o, _results, _clock.Elapsed, partial: true); // rows done so far survive a Ctrl+C
             }
-            return 0;
-        });
-        var elapsed = clock.Elapsed;
-        Print(stdout, results);
-        WriteFiles(output, o, results, elapsed, partial: stopped);
-        if (output.OutDir is not null) stdout.WriteLine($"wrote results and plots to {output.OutDir}");
-        stdout.WriteLine(string.Format(Inv, "suite time {0:F1} s ({1} experiment{2})", elapsed.TotalSeconds, results.Count, results.Count == 1 ? "" : "s"));
-        if (stopped) stderr.WriteLine($"interrupted: {results.Count} experiment{(results.Count == 1 ? "" : "s")} finished and kept");
-        return code;
+        }
+
+        public void Render(TrainEvent e, ReportProgress progress)
+        {
+            if (e is not MemberEpochEvent epoch) return;
+            _suite = _suite.Record(epoch); // before the epoch's checkpoint, which stores it
+            progress(_suite.StepsDone, _suite.StageLabel);
+        }
+
+        public void Report(IReadOnlyList<Trained> trained)
+        {
+            var (stdout, output) = (_context.Console.Summary, _context.Output);
+            var stopped = trained.Any(t => !t.Completed);
+            var elapsed = _clock.Elapsed;
+            Print(stdout, _results);
+            WriteFiles(output, _o, _results, elapsed, partial: stopped);
+            if (output.OutDir is not null) stdout.WriteLine($"wrote results and plots to {output.OutDir}");
+            stdout.WriteLine(string.Format(Inv, "suite time {0:F1} s ({1} experiment{2})", elapsed.TotalSeconds, _results.Count, _results.Count == 1 ? "" : "s"));
+            if (stopped) _context.Console.Errors.WriteLine($"interrupted: {_results.Count} experiment{(_results.Count == 1 ? "" : "s")} finished and kept");
+        }
+
+        public void Dispose() { }
     }
 
     // The suite a --resume continues: the checkpoint's stage and recorded values, and whether its training state is
     // still to be loaded (a checkpoint written at the end of a stage needs none: the next stage starts fresh).
-    private static (XorSuite Suite, bool LoadState) Resumed(XorSuiteOptions o, SessionOptions session, ImmutableSortedDictionary<string, string> options, TextWriter stdout)
+    private static (XorSuite Suite, bool LoadState) Resumed(XorSuiteOptions o, RunContext context)
     {
-        if (session.Resume is null) return (XorSuite.Start(o), false);
-        var info = Session.ReadInfo(session.Resume, "xor-experiments", options);
-        if (info.Stage is not { } stage) throw new UsageException($"--resume {session.Resume}: the checkpoint holds no suite stage");
+        if (context.CheckpointInfo("xor-experiments", o.MustMatchOnResume()) is not { } info) return (XorSuite.Start(o), false);
+        if (info.Stage is not { } stage) throw new UsageException($"--resume {context.Resume}: the checkpoint holds no suite stage");
         var suite = XorSuite.Decode(o, stage, info.Next);
+        var console = context.Console.Summary;
         if (info.Next.Epoch <= o.Epochs)
         {
-            stdout.WriteLine($"resuming {suite.StageLabel} (stage {suite.Stage + 1} of {suite.Groups.Count})");
+            console.WriteLine($"resuming {suite.StageLabel} (stage {suite.Stage + 1} of {suite.Groups.Count})");
             return (suite, true);
         }
         var finished = suite.StageLabel;
         suite = suite.CompleteStage().Next;
-        stdout.WriteLine(suite.Done ? $"resuming a finished suite: its results again" : $"resuming after {finished}: {suite.StageLabel} next");
+        console.WriteLine(suite.Done ? $"resuming a finished suite: its results again" : $"resuming after {finished}: {suite.StageLabel} next");
         return (suite, false);
     }
 

@@ -94,6 +94,6 @@ public static class Batching
 
     private static void RequireBatchSize(int batchSize)
     {
-        if (batchSize <= 0) throw new ArgumentException($"--batch-size must be positive, got {batchSize}");
+        if (batchSize <= 0) throw new ArgumentException($"a batch size must be positive, got {batchSize}");
     }
 }

@@ -105,7 +105,7 @@ public static class XorData
     /// </summary>
     public static void MakeSamples(PyRandomStream s, int inputs, bool center, Span<float> x, Span<float> y)
     {
-        if (inputs <= 0) throw new ArgumentException($"--inputs must be positive, got {inputs}");
+        if (inputs <= 0) throw new ArgumentException($"the number of input bits must be positive, got {inputs}");
         if (x.Length != y.Length * inputs) throw new ArgumentException($"{y.Length} samples of {inputs} inputs need {y.Length * inputs} input values, got {x.Length}");
         Span<double> clean = stackalloc double[Math.Min(inputs, 64)];
         if (inputs > clean.Length) clean = new double[inputs];
@@ -169,7 +169,7 @@ public static class XorData
     {
         if (batches <= 0) throw new ArgumentException($"the number of batches must be positive, got {batches}");
         if (batchSize <= 0) throw new ArgumentException($"the batch size must be positive, got {batchSize}");
-        if (inputs <= 0) throw new ArgumentException($"--inputs must be positive, got {inputs}");
+        if (inputs <= 0) throw new ArgumentException($"the number of input bits must be positive, got {inputs}");
     }
 
     /// <summary>The clean label of noisy inputs: parity of the bits (inputs rounded to the nearer of {0,1} or {-1,1}), in the target's coding.</summary>

@@ -133,7 +133,7 @@ public sealed class MemberLayout : IDisposable
                 foreach (var (activation, masks) in _masks)
                 {
                     var part = activation.Apply(z).mul(masks[layer.Index]);
-                    sum = sum is null ? part : sum.add(part);
+                    sum = sum is null ? part : sum.add(part, Scalars.One);
                 }
                 h = sum!;
             }

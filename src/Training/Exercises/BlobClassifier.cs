@@ -1,8 +1,6 @@
 using TorchSharp;
-using Functional.Model;
 using Functional.Training.Data;
 using Functional.Training.Optimizers;
-using static TorchSharp.torch;
 
 namespace Functional.Training.Exercises;
 
@@ -24,25 +22,30 @@ public sealed record BlobClassifierOptions(
     int Samples = 40, int TestSamples = 10, int Hidden = 10, double Lr = 0.01, int Epochs = 50, int Centers = 3,
     double ClusterStd = 1.5, bool SameCenters = true, long Seed = 1)
 {
-    /// <summary>Throws <see cref="ArgumentException"/> with a one-line message for any out-of-range option.</summary>
+    /// <summary>Returns this, or throws an <see cref="OptionError"/> naming the first option out of range.</summary>
     public BlobClassifierOptions Validate()
     {
-        if (Samples <= 0) throw new ArgumentException($"--samples must be positive, got {Samples}");
-        if (TestSamples <= 0) throw new ArgumentException($"--test-samples must be positive, got {TestSamples}");
-        if (Hidden <= 0) throw new ArgumentException($"--hidden must be positive, got {Hidden}");
-        if (!(Lr > 0) || double.IsInfinity(Lr)) throw new ArgumentException($"--lr must be a positive number, got {Lr}");
-        if (Epochs <= 0) throw new ArgumentException($"--epochs must be positive, got {Epochs}");
-        if (Centers < 2) throw new ArgumentException($"--centers must be at least 2 (cluster 0 against the rest), got {Centers}");
-        if (!(ClusterStd >= 0) || double.IsInfinity(ClusterStd)) throw new ArgumentException($"--cluster-std must be a number ≥ 0, got {ClusterStd}");
+        Require.Between(nameof(Samples), Samples, 1, Limits.Samples);
+        Require.Between(nameof(TestSamples), TestSamples, 1, Limits.Samples);
+        Require.Between(nameof(Hidden), Hidden, 1, Limits.Width);
+        Require.PositiveNumber(nameof(Lr), Lr);
+        Require.Positive(nameof(Epochs), Epochs);
+        Require.Between(nameof(Centers), Centers, 2, Limits.Samples);
+        Require.NonNegativeNumber(nameof(ClusterStd), ClusterStd);
         return this;
     }
+
+    /// <summary>The options a resumed run must share with its checkpoint: all but <see cref="Epochs"/>, which may grow.</summary>
+    public ImmutableSortedDictionary<string, string> MustMatchOnResume() => ResumeOptions.Of(
+        (nameof(Samples), Samples), (nameof(TestSamples), TestSamples), (nameof(Hidden), Hidden), (nameof(Lr), Lr), (nameof(Centers), Centers),
+        (nameof(ClusterStd), ClusterStd), (nameof(SameCenters), SameCenters), (nameof(Seed), Seed));
 }
 
 /// <summary>
-/// A prepared blob-classifier run: trainer, initial state, plan (full batch; test loss and accuracy evaluated each
-/// epoch), and the data: points [n, 2], labels [n] (0 or 1, float32) and clusters for both parts. Dispose frees the data.
+/// The blob classifier's data: points [n, 2] with their clusters, and labels [n] (0 or 1, float32), for the training and
+/// the test part. Dispose frees them.
 /// </summary>
-public sealed record BlobClassifierSetup(Trainer Trainer, TrainState Initial, RunPlan Plan, BlobData Train, Tensor TrainLabels, BlobData Test, Tensor TestLabels) : IDisposable
+public sealed record BlobSets(BlobData Train, Tensor TrainLabels, BlobData Test, Tensor TestLabels) : IDisposable
 {
     /// <summary>Frees the data tensors.</summary>
     public void Dispose()
@@ -66,7 +69,7 @@ public static class BlobClassifier
         new MlpSpec(2, [hidden], 1, new Activation.Relu(), new Activation.Sigmoid()) { SqueezeOutput = true, LayerNames = ["fc1", "fc2"] };
 
     /// <summary>Builds the run: both blob draws, then the weights, then the plan.</summary>
-    public static BlobClassifierSetup Prepare(BlobClassifierOptions options)
+    public static Prepared<Trainer, BlobSets> Prepare(BlobClassifierOptions options)
     {
         var o = options.Validate();
         var trainer = new Trainer(Spec(o.Hidden), new Loss.Bce(), new Sgd(o.Lr));
@@ -86,7 +89,7 @@ public static class BlobClassifier
         {
             Evaluate = (q, r) => new(Evaluate(trainer, q, test.Points, testLabels), r),
         };
-        return new BlobClassifierSetup(trainer, trainer.Start(p, afterInit), plan, train, trainLabels, test, testLabels);
+        return new(trainer, trainer.Start(p, afterInit), plan, new BlobSets(train, trainLabels, test, testLabels));
     }
 
     /// <summary>BCE loss and accuracy (output ≥ 0.5 means label 1) of the params on the given points, without autograd.</summary>

@@ -1,6 +1,4 @@
-using Functional.Model;
 using Functional.Training.Optimizers;
-using static TorchSharp.torch;
 
 namespace Functional.Training.Exercises;
 
@@ -12,21 +10,25 @@ namespace Functional.Training.Exercises;
 /// <param name="Seed">Seed of the initial weights (as <c>torch.manual_seed</c>).</param>
 public sealed record LogicOptions(string Gate = "and", int Hidden = 2, int Epochs = 99, double Lr = 0.1, long Seed = 1)
 {
-    /// <summary>Throws <see cref="ArgumentException"/> with a one-line message for any out-of-range option.</summary>
+    /// <summary>Returns this, or throws an <see cref="OptionError"/> naming the first option out of range.</summary>
     public LogicOptions Validate()
     {
-        if (!Logic.Gates.Contains(Gate)) throw new ArgumentException($"unknown gate '{Gate}' (expected one of: {string.Join(", ", Logic.Gates)})");
-        if (Hidden < 0) throw new ArgumentException($"--hidden must be 0 or more, got {Hidden}");
-        if (Epochs <= 0) throw new ArgumentException($"--epochs must be positive, got {Epochs}");
-        if (!(Lr > 0) || double.IsInfinity(Lr)) throw new ArgumentException($"--lr must be a positive number, got {Lr}");
+        Require.OneOf(nameof(Gate), Gate, Logic.Gates);
+        Require.Between(nameof(Hidden), Hidden, 0, Limits.Width);
+        Require.Positive(nameof(Epochs), Epochs);
+        Require.PositiveNumber(nameof(Lr), Lr);
         return this;
     }
+
+    /// <summary>The options a resumed run must share with its checkpoint: all but <see cref="Epochs"/>, which may grow.</summary>
+    public ImmutableSortedDictionary<string, string> MustMatchOnResume() =>
+        ResumeOptions.Of((nameof(Gate), Gate), (nameof(Hidden), Hidden), (nameof(Lr), Lr), (nameof(Seed), Seed));
 }
 
-/// <summary>A prepared logic-gate run: what to train, how, and on which data. Dispose frees the data tensors.</summary>
-public sealed record LogicSetup(Trainer Trainer, TrainState Initial, RunPlan Plan, Tensor Inputs, Tensor Targets) : IDisposable
+/// <summary>The truth table as tensors: inputs [4, 2] and targets [4, 1]. Dispose frees them.</summary>
+public sealed record LogicData(Tensor Inputs, Tensor Targets) : IDisposable
 {
-    /// <summary>Frees the truth-table tensors (the initial state belongs to whoever runs it).</summary>
+    /// <summary>Frees both tensors.</summary>
     public void Dispose()
     {
         Inputs.Dispose();
@@ -55,7 +57,7 @@ public static class Logic
         "nor" => [1, 0, 0, 0],
         "xor" => [0, 1, 1, 0],
         "xnor" => [1, 0, 0, 1],
-        _ => throw new ArgumentException($"unknown gate '{gate}' (expected one of: {string.Join(", ", Gates)})"),
+        _ => throw new OptionError(nameof(LogicOptions.Gate), gate, $"one of: {string.Join("|", Gates)}"),
     };
 
     /// <summary>The network: 2 → H → 1 with ReLU, or a single 2 → 1 neuron when H is 0.</summary>
@@ -63,7 +65,7 @@ public static class Logic
         new(2, hidden == 0 ? [] : [hidden], 1, new Activation.Relu(), new Activation.Identity());
 
     /// <summary>Builds the run: data (no random draws), then the initial weights from <c>Rng.Seed(seed)</c>.</summary>
-    public static LogicSetup Prepare(LogicOptions options)
+    public static Prepared<Trainer, LogicData> Prepare(LogicOptions options)
     {
         options.Validate();
         var trainer = new Trainer(Spec(options.Hidden), new Loss.Mse(), new Sgd(options.Lr));
@@ -71,14 +73,14 @@ public static class Logic
         var y = tensor(TruthTable(options.Gate), ScalarType.Float32).reshape(4, 1);
         var (p, rng) = Init.Initialize(trainer.Spec, Rng.Seed(options.Seed));
         var plan = new RunPlan(options.Epochs, (_, r) => new EpochData([.. Enumerable.Range(0, 4).Select(i => new Batch(x[i], y[i]))], r));
-        return new LogicSetup(trainer, trainer.Start(p, rng), plan, x, y);
+        return new(trainer, trainer.Start(p, rng), plan, new LogicData(x, y));
     }
 
     /// <summary>The network's output for each of the four inputs at params <paramref name="p"/>.</summary>
-    public static float[] Outputs(LogicSetup setup, Params p)
+    public static float[] Outputs(Prepared<Trainer, LogicData> setup, Params p)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        return Mlp.Forward(setup.Trainer.Spec, p, setup.Inputs).reshape(-1).data<float>().ToArray();
+        return Mlp.Forward(setup.Trainer.Spec, p, setup.Data.Inputs).reshape(-1).data<float>().ToArray();
     }
 }

@@ -1,8 +1,5 @@
-using System.Collections.Immutable;
-using Functional.Model;
 using Functional.Training.Data;
 using Functional.Training.Optimizers;
-using static TorchSharp.torch;
 
 namespace Functional.Training.Exercises;
 
@@ -18,16 +15,24 @@ public sealed record MnistOptions(int Epochs = 3, int BatchSize = 10, double Lr 
     /// <summary>The hidden widths in effect (the tutorial's 64, 64, 64 unless <see cref="Hidden"/> says otherwise).</summary>
     public ImmutableArray<int> HiddenSizes => Hidden is null ? [64, 64, 64] : [.. Hidden];
 
-    /// <summary>Throws <see cref="ArgumentException"/> with a one-line message for any out-of-range option.</summary>
+    /// <summary>Returns this, or throws an <see cref="OptionError"/> naming the first option out of range.</summary>
     public MnistOptions Validate()
     {
-        if (Epochs <= 0) throw new ArgumentException($"--epochs must be positive, got {Epochs}");
-        if (BatchSize <= 0) throw new ArgumentException($"--batch-size must be positive, got {BatchSize}");
-        if (!(Lr > 0) || double.IsInfinity(Lr)) throw new ArgumentException($"--lr must be a positive number, got {Lr}");
-        if (HiddenSizes.Any(h => h <= 0)) throw new ArgumentException($"--hidden widths must be positive, got {string.Join(",", HiddenSizes)}");
-        if (Limit is <= 0) throw new ArgumentException($"--limit must be positive, got {Limit}");
+        Require.Positive(nameof(Epochs), Epochs);
+        Require.Positive(nameof(BatchSize), BatchSize);
+        Require.PositiveNumber(nameof(Lr), Lr);
+        Require.EachBetween(nameof(Hidden), HiddenSizes, 1, Limits.Width, Limits.MnistLayers);
+        if (Limit is { } n) Require.Positive(nameof(Limit), n);
         return this;
     }
+
+    /// <summary>
+    /// The options a resumed run must share with its checkpoint: all but <see cref="Epochs"/>, which may grow (the shell
+    /// adds which data it trains on). The widths are stored under both names earlier checkpoints used.
+    /// </summary>
+    public ImmutableSortedDictionary<string, string> MustMatchOnResume() => ResumeOptions.Of(
+        (nameof(BatchSize), BatchSize), (nameof(Lr), Lr), (nameof(Hidden), HiddenSizes), (nameof(HiddenSizes), HiddenSizes), (nameof(Seed), Seed),
+        (nameof(Limit), Limit));
 }
 
 /// <summary>A stream with the file name to use in error messages.</summary>
@@ -54,8 +59,11 @@ public sealed record MnistData(Tensor TrainImages, Tensor TrainLabels, Tensor Te
     }
 }
 
-/// <summary>A prepared MNIST run: what to train, how, and on which data. The data belongs to the caller.</summary>
-public sealed record MnistSetup(Trainer Trainer, TrainState Initial, RunPlan Plan, MnistData Data, Tensor TrainImages, Tensor TrainLabels, int BatchesPerEpoch) : IDisposable
+/// <summary>
+/// What an MNIST run trains on: the full data set (the caller's), the training images and labels in use (the first
+/// <c>Limit</c> of them: views that Dispose frees) and the steps per epoch.
+/// </summary>
+public sealed record MnistTrainSet(MnistData Data, Tensor TrainImages, Tensor TrainLabels, int BatchesPerEpoch) : IDisposable
 {
     /// <summary>Frees the (possibly limited) training views; the full data set is disposed by its owner.</summary>
     public void Dispose()
@@ -137,15 +145,16 @@ public static class Mnist
 
     /// <summary>
     /// Builds the run: the initial weights from <c>Rng.Seed(seed)</c> (fc1 weight, fc1 bias, fc2 …, as constructing the
-    /// tutorial's <c>Net</c> under <c>torch.manual_seed</c>), then one <c>randperm</c> per epoch for the shuffle, and a
-    /// test-set evaluation (NLL and accuracy) after every epoch. <paramref name="data"/> stays the caller's.
+    /// tutorial's <c>Net</c> under <c>torch.manual_seed</c>), then per epoch the draws of iterating the tutorial's shuffled
+    /// train <c>DataLoader</c> (<see cref="DataLoader.IterateShuffled"/>) and, after the epoch's steps, a test-set
+    /// evaluation (NLL and accuracy) with the one draw its unshuffled test loader makes. <paramref name="data"/> stays the caller's.
     /// </summary>
-    public static MnistSetup Prepare(MnistOptions options, MnistData data)
+    public static Prepared<Trainer, MnistTrainSet> Prepare(MnistOptions options, MnistData data)
     {
         options.Validate();
         var n = data.TrainCount;
         if (options.Limit is { } limit && limit > n)
-            throw new ArgumentException($"--limit {limit} exceeds the {n} training images");
+            throw new OptionError(nameof(MnistOptions.Limit), limit, $"at most the {n} training images");
         var count = options.Limit ?? n;
         var spec = Spec(options.HiddenSizes);
         var trainer = new Trainer(spec, new Loss.Nll(), new Adam(options.Lr));
@@ -153,11 +162,14 @@ public static class Mnist
         var y = data.TrainLabels.narrow(0, 0, count);
         var (p, rng) = Init.Initialize(spec, Rng.Seed(options.Seed));
         var batchSize = options.BatchSize;
-        var plan = new RunPlan(options.Epochs, (_, r) => Batching.Shuffled(x, y, batchSize, r))
+        // The tutorial's loaders: DataLoader(train, batch_size, shuffle=True) iterated once per epoch, then the test loop
+        // over DataLoader(test, shuffle=False), whose iteration draws a base seed too (it sees the samples in order, so
+        // the loss and accuracy are computed on the whole test set at once: the same numbers).
+        var plan = new RunPlan(options.Epochs, (_, r) => DataLoader.IterateShuffled(x, y, batchSize, r))
         {
-            Evaluate = (q, r) => new(Evaluate(spec, q, data.TestImages, data.TestLabels), r),
+            Evaluate = (q, r) => new(Evaluate(spec, q, data.TestImages, data.TestLabels), DataLoader.DrawSeed(r).Rng),
         };
-        return new MnistSetup(trainer, trainer.Start(p, rng), plan, data, x, y, Batching.BatchCount(count, batchSize));
+        return new(trainer, trainer.Start(p, rng), plan, new MnistTrainSet(data, x, y, Batching.BatchCount(count, batchSize)));
     }
 
     /// <summary>

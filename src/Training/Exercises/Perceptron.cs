@@ -1,8 +1,6 @@
 using TorchSharp;
-using Functional.Model;
 using Functional.Training.Data;
 using Functional.Training.Optimizers;
-using static TorchSharp.torch;
 
 namespace Functional.Training.Exercises;
 
@@ -13,22 +11,25 @@ namespace Functional.Training.Exercises;
 /// <param name="Seed">Seed (as <c>torch.manual_seed</c>).</param>
 public sealed record PerceptronOptions(int Inputs = 48, int Outputs = 10, double Lr = 0.01, long Seed = 1)
 {
-    /// <summary>Throws <see cref="ArgumentException"/> with a one-line message for any out-of-range option.</summary>
+    /// <summary>Returns this, or throws an <see cref="OptionError"/> naming the first option out of range.</summary>
     public PerceptronOptions Validate()
     {
-        if (Inputs <= 0) throw new ArgumentException($"--inputs must be positive, got {Inputs}");
-        if (Outputs <= 0) throw new ArgumentException($"--outputs must be positive, got {Outputs}");
-        if (!(Lr > 0) || double.IsInfinity(Lr)) throw new ArgumentException($"--lr must be a positive number, got {Lr}");
+        Require.Between(nameof(Inputs), Inputs, 1, Limits.PerceptronSize);
+        Require.Between(nameof(Outputs), Outputs, 1, Limits.PerceptronSize);
+        Require.PositiveNumber(nameof(Lr), Lr);
         return this;
     }
+
+    /// <summary>The options a checkpoint of the walkthrough's step would record: all of them (it has one step, no epochs).</summary>
+    public ImmutableSortedDictionary<string, string> MustMatchOnResume() =>
+        ResumeOptions.Of((nameof(Inputs), Inputs), (nameof(Outputs), Outputs), (nameof(Lr), Lr), (nameof(Seed), Seed));
 }
 
 /// <summary>
-/// A prepared walkthrough: the trainer (MSE, SGD), the initial state, a one-step plan (one batch: the random input
-/// against the random target), the input [1, Inputs] and target [1, Outputs], and the learning rate of the manual update
+/// The walkthrough's data: the input [1, Inputs] and target [1, Outputs], and the learning rate of the manual update
 /// (the SGD's). Dispose frees input and target.
 /// </summary>
-public sealed record PerceptronSetup(Trainer Trainer, TrainState Initial, RunPlan Plan, Tensor Input, Tensor Target, double Lr) : IDisposable
+public sealed record PerceptronData(Tensor Input, Tensor Target, double Lr) : IDisposable
 {
     /// <summary>Frees the input and target.</summary>
     public void Dispose()
@@ -74,7 +75,7 @@ public static class Perceptron
         new MlpSpec(inputs, [], outputs, new Activation.Identity(), new Activation.Sigmoid()) { LayerNames = [LayerName] };
 
     /// <summary>Builds the walkthrough: the model's init, then the input randn(1, Inputs), then the target randn(1, Outputs).</summary>
-    public static PerceptronSetup Prepare(PerceptronOptions options)
+    public static Prepared<Trainer, PerceptronData> Prepare(PerceptronOptions options)
     {
         var o = options.Validate();
         var trainer = new Trainer(Spec(o.Inputs, o.Outputs), new Loss.Mse(), new Sgd(o.Lr));
@@ -82,23 +83,23 @@ public static class Perceptron
         var (input, afterInput) = rng.Randn(1, o.Inputs);
         var (target, afterTarget) = afterInput.Randn(1, o.Outputs);
         var plan = new RunPlan(1, (_, r) => Batching.FullBatch(input, target, r));
-        return new PerceptronSetup(trainer, trainer.Start(p, afterTarget), plan, input, target, o.Lr);
+        return new(trainer, trainer.Start(p, afterTarget), plan, new PerceptronData(input, target, o.Lr));
     }
 
     /// <summary>
     /// Computes the walkthrough's values at the setup's initial params: output, loss, gradient (<see cref="Gradients.Compute"/>),
     /// the manual update and the trainer's optimizer step (<see cref="OptimizerState.Update"/>) from the same point. The setup is not changed.
     /// </summary>
-    public static PerceptronWalk Walk(PerceptronSetup setup)
+    public static PerceptronWalk Walk(Prepared<Trainer, PerceptronData> setup)
     {
         using var scope = NewDisposeScope();
         var p = setup.Initial.Params;
         Tensor output;
         using (no_grad())
-            output = Mlp.Forward(setup.Trainer.Spec, p, setup.Input);
-        var batch = new Batch(setup.Input, setup.Target);
+            output = Mlp.Forward(setup.Trainer.Spec, p, setup.Data.Input);
+        var batch = new Batch(setup.Data.Input, setup.Data.Target);
         var (loss, gradient) = Gradients.Compute(q => setup.Trainer.LossAt(q, batch), p);
-        var manual = p.Zip(gradient, (w, g) => w.detach().sub(g.mul(setup.Lr)));
+        var manual = p.Zip(gradient, (w, g) => w.detach().sub(g.mul(setup.Data.Lr)));
         var (stepped, _) = setup.Trainer.Optimizer.Init(p).Update(p, gradient, step: 1); // its state dies with the scope
         var walk = new PerceptronWalk(output, loss.ToScalar().ToDouble(), gradient, manual, stepped);
         scope.MoveToOuter([output, .. gradient.Values, .. manual.Values, .. stepped.Values]);

@@ -1,8 +1,6 @@
 using TorchSharp;
-using Functional.Model;
 using Functional.Training.Data;
 using Functional.Training.Optimizers;
-using static TorchSharp.torch;
 
 namespace Functional.Training.Exercises;
 
@@ -29,36 +27,42 @@ public sealed record RegressionOptions(
     /// <summary>Standard deviation of the noise added to the curve (the tutorial's 0.1).</summary>
     public const double Noise = 0.1;
 
-    /// <summary>Throws <see cref="ArgumentException"/> with a one-line message for any out-of-range option.</summary>
+    /// <summary>The hidden activations a 1-output fit can use.</summary>
+    public static IReadOnlyList<string> Activations { get; } = [.. Model.Activation.Names.Where(a => a != "logsoftmax")];
+
+    /// <summary>Returns this, or throws an <see cref="OptionError"/> naming the first option out of range.</summary>
     public RegressionOptions Validate()
     {
-        if (Points < 2) throw new ArgumentException($"--points must be at least 2, got {Points}");
-        if (Hidden <= 0) throw new ArgumentException($"--hidden must be positive, got {Hidden}");
-        if (!Model.Activation.Names.Contains(Activation.ToLowerInvariant()) || Activation.Equals("logsoftmax", StringComparison.OrdinalIgnoreCase))
-            throw new ArgumentException($"unknown activation '{Activation}' (expected one of: relu, sigmoid, tanh, elu, identity)");
-        if (!Regression.Optimizers.Contains(Optimizer)) throw new ArgumentException($"unknown optimizer '{Optimizer}' (expected one of: {string.Join(", ", Regression.Optimizers)})");
-        if (!(Lr > 0) || double.IsInfinity(Lr)) throw new ArgumentException($"--lr must be a positive number, got {Lr}");
-        if (Epochs <= 0) throw new ArgumentException($"--epochs must be positive, got {Epochs}");
+        Require.Between(nameof(Points), Points, 2, Limits.Points);
+        Require.Between(nameof(Hidden), Hidden, 1, Limits.Width);
+        Require.OneOf(nameof(Activation), Activation.ToLowerInvariant(), Activations);
+        Require.OneOf(nameof(Optimizer), Optimizer, Regression.Optimizers);
+        Require.PositiveNumber(nameof(Lr), Lr);
+        Require.Positive(nameof(Epochs), Epochs);
         if (Split is { } f)
         {
-            if (!(f > 0 && f < 1)) throw new ArgumentException($"--split must be a fraction between 0 and 1 (exclusive), got {f}");
+            Require.Fraction(nameof(Split), f);
             var train = (long)Math.Round(Points * f);
             if (train < 1 || train >= Points)
-                throw new ArgumentException($"--split {f} of {Points} points leaves an empty train or test part");
+                throw new OptionError(nameof(Split), f, $"a fraction that leaves at least one of the {Points} points on each side");
         }
-        if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) throw new ArgumentException($"--weight-decay must be a number ≥ 0, got {WeightDecay}");
-        if (BatchSize is { } b && b <= 0) throw new ArgumentException($"--batch-size must be positive, got {b}");
+        Require.Defined(nameof(SplitMode), SplitMode);
+        Require.NonNegativeNumber(nameof(WeightDecay), WeightDecay);
+        if (BatchSize is { } b) Require.Positive(nameof(BatchSize), b);
         return this;
     }
+
+    /// <summary>The options a resumed run must share with its checkpoint: all but <see cref="Epochs"/>, which may grow.</summary>
+    public ImmutableSortedDictionary<string, string> MustMatchOnResume() => ResumeOptions.Of(
+        (nameof(Points), Points), (nameof(Hidden), Hidden), (nameof(Activation), Activation), (nameof(Optimizer), Optimizer), (nameof(Lr), Lr),
+        (nameof(Split), Split), (nameof(SplitMode), SplitMode), (nameof(WeightDecay), WeightDecay), (nameof(BatchSize), BatchSize), (nameof(Seed), Seed));
 }
 
 /// <summary>
-/// A prepared curve fit: the trainer, the initial state, the plan, and the data: all points in x order ([n, 1]), and the
-/// train and test parts (the test part is null without a split). Dispose frees the data tensors; the initial state
-/// belongs to whoever runs it.
+/// A curve fit's data: all points in x order ([n, 1]), and the train and test parts (the test part is null without a
+/// split). Dispose frees them.
 /// </summary>
-public sealed record RegressionSetup(
-    Trainer Trainer, TrainState Initial, RunPlan Plan, Tensor X, Tensor Y, Tensor XTrain, Tensor YTrain, Tensor? XTest, Tensor? YTest) : IDisposable
+public sealed record RegressionData(Tensor X, Tensor Y, Tensor XTrain, Tensor YTrain, Tensor? XTest, Tensor? YTest) : IDisposable
 {
     /// <summary>Frees the data tensors.</summary>
     public void Dispose()
@@ -70,27 +74,29 @@ public sealed record RegressionSetup(
 /// <summary>
 /// The curve-fitting tutorials: y = sin(cos(x²)) + 0.1·N(0,1) on x = linspace(−3, 3, n), fitted by nn.Sequential(Linear(1,H),
 /// act, Linear(H,1)) with MSE. Draw order: the noise, then the layers (weight before bias), then (random split only) the
-/// split permutation, then the per-epoch shuffles — so a full-batch run under seed S equals the tutorial under
-/// <c>torch.manual_seed(S)</c>, and sequential and random splits share noise and initial weights.
+/// split permutation, then per epoch the draws of iterating the DataLoaders (mini-batch runs only) — so a run under seed S
+/// equals the tutorial under <c>torch.manual_seed(S)</c>, and sequential and random splits share noise and initial weights.
 /// </summary>
 public static class Regression
 {
     /// <summary>Supported optimizers.</summary>
     public static IReadOnlyList<string> Optimizers { get; } = ["adam", "sgd"];
 
-    /// <summary>The tutorial's runs: fit (the defaults), split (+ sequential 80/20 split), decay (+ weight decay 1e-3), and loader (the DataLoader run).</summary>
+    /// <summary>
+    /// The tutorial's runs: fit (the defaults), split (+ sequential 80/20 split), decay (+ weight decay 1e-3), and loader
+    /// (its DataLoader section: 2000 points, sequential 80/20 split, 1-50-1 ReLU, Adam 1e-3, shuffled train batches of
+    /// 64 and a validation loop over unshuffled test batches of 64, 2000 epochs).
+    /// </summary>
     public static IReadOnlyDictionary<string, RegressionOptions> Presets { get; } = new Dictionary<string, RegressionOptions>
     {
         ["fit"] = new(),
         ["split"] = new(Split: 0.8),
         ["decay"] = new(Split: 0.8, WeightDecay: 1e-3),
-        ["loader"] = new(Points: 2000, Hidden: 50, Activation: "relu", Lr: 1e-3, Epochs: 2000, BatchSize: 64),
+        ["loader"] = new(Points: 2000, Hidden: 50, Activation: "relu", Lr: 1e-3, Epochs: 2000, Split: 0.8, BatchSize: 64),
     };
 
-    /// <summary>The options of preset <paramref name="name"/>; an unknown name throws <see cref="ArgumentException"/>.</summary>
-    public static RegressionOptions Preset(string name) =>
-        Presets.TryGetValue(name.ToLowerInvariant(), out var o) ? o
-            : throw new ArgumentException($"unknown preset '{name}' (expected one of: {string.Join(", ", Presets.Keys)})");
+    /// <summary>The options of preset <paramref name="name"/> (any case); an unknown name is an <see cref="OptionError"/> for the option "Preset".</summary>
+    public static RegressionOptions Preset(string name) => Presets[Require.OneOf("Preset", name.ToLowerInvariant(), Presets.Keys)];
 
     /// <summary>The network: 1 → H → 1 with the given hidden activation, named as nn.Sequential (0.weight, 0.bias, 2.weight, 2.bias).</summary>
     public static MlpSpec Spec(int hidden, string activation) =>
@@ -101,7 +107,7 @@ public static class Regression
     {
         "adam" => new Adam(o.Lr, WeightDecay: o.WeightDecay),
         "sgd" => new Sgd(o.Lr, WeightDecay: o.WeightDecay),
-        _ => throw new ArgumentException($"unknown optimizer '{o.Optimizer}' (expected one of: {string.Join(", ", Optimizers)})"),
+        _ => throw new OptionError(nameof(RegressionOptions.Optimizer), o.Optimizer, $"one of: {string.Join("|", Optimizers)}"),
     };
 
     /// <summary>The clean curve sin(cos(x²)).</summary>
@@ -119,7 +125,7 @@ public static class Regression
     }
 
     /// <summary>Builds the run: the data (noise drawn first), the initial weights, the split, then the plan.</summary>
-    public static RegressionSetup Prepare(RegressionOptions options)
+    public static Prepared<Trainer, RegressionData> Prepare(RegressionOptions options)
     {
         var o = options.Validate();
         var trainer = new Trainer(Spec(o.Hidden, o.Activation), new Loss.Mse(), MakeOptimizer(o));
@@ -140,19 +146,40 @@ public static class Regression
         }
         else (xTrain, yTrain) = (x.alias(), y.alias());
 
+        // Mini-batches are the tutorial's DataLoader section: a shuffled train loader iterated every epoch and an
+        // unshuffled test loader of the same batch size, whose loss is the mean of its batch losses. Full-batch runs
+        // evaluate the whole test part at once and draw nothing.
         var plan = new RunPlan(o.Epochs, (_, r) =>
-            o.BatchSize is { } b ? Batching.Shuffled(xTrain, yTrain, b, r) : Batching.FullBatch(xTrain, yTrain, r));
+            o.BatchSize is { } b ? DataLoader.IterateShuffled(xTrain, yTrain, b, r) : Batching.FullBatch(xTrain, yTrain, r));
         if (xTest is not null && yTest is not null)
-            plan = plan with { Evaluate = (q, r) => new(new Evaluation.OfModel(LossValue(trainer, q, xTest, yTest), null), r) };
-        return new RegressionSetup(trainer, trainer.Start(p, rng), plan, x, y, xTrain, yTrain, xTest, yTest);
+            plan = plan with
+            {
+                Evaluate = (q, r) => o.BatchSize is { } b
+                    ? LoaderLoss(trainer, q, xTest, yTest, b, r)
+                    : new(new Evaluation.OfModel(LossValue(trainer, q, xTest, yTest), null), r),
+            };
+        return new(trainer, trainer.Start(p, rng), plan, new RegressionData(x, y, xTrain, yTrain, xTest, yTest));
+    }
+
+    /// <summary>
+    /// The validation loss as the tutorial's test loop computes it: one iteration of
+    /// <c>DataLoader(TensorDataset(x, y), batch_size, shuffle=False)</c> (which draws a base seed from the run's Rng) and
+    /// the mean of the batches' MSE (the last batch may be smaller, so this is not the MSE over all points).
+    /// </summary>
+    public static Drawn<Evaluation> LoaderLoss(Trainer trainer, Params p, Tensor x, Tensor y, int batchSize, Rng rng)
+    {
+        using var scope = NewDisposeScope();
+        var epoch = DataLoader.IterateInOrder(x, y, batchSize, rng);
+        var sum = epoch.Batches.Sum(b => LossValue(trainer, p, b.Inputs, b.Targets));
+        return new(new Evaluation.OfModel(sum / epoch.Batches.Count, null), epoch.Rng);
     }
 
     /// <summary>The network's prediction at every point (in x order), as [n].</summary>
-    public static float[] Predict(RegressionSetup setup, Params p)
+    public static float[] Predict(Prepared<Trainer, RegressionData> setup, Params p)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        return Mlp.Forward(setup.Trainer.Spec, p, setup.X).reshape(-1).data<float>().ToArray();
+        return Mlp.Forward(setup.Trainer.Spec, p, setup.Data.X).reshape(-1).data<float>().ToArray();
     }
 
     /// <summary>The MSE of the network at <paramref name="p"/> on the points (<paramref name="x"/>, <paramref name="y"/>), without autograd.</summary>

@@ -1,7 +1,5 @@
-using Functional.Model;
 using Functional.Training.Data;
 using Functional.Training.Optimizers;
-using static TorchSharp.torch;
 
 namespace Functional.Training.Exercises;
 
@@ -21,24 +19,29 @@ public sealed record XorOptions(string Activation = "sigmoid", string Init = "de
     /// <summary>Activations the exercise offers.</summary>
     public static IReadOnlyList<string> Activations { get; } = ["sigmoid", "tanh", "relu"];
 
-    /// <summary>Throws <see cref="ArgumentException"/> with a one-line message for any out-of-range option.</summary>
+    /// <summary>Returns this, or throws an <see cref="OptionError"/> naming the first option out of range.</summary>
     public XorOptions Validate()
     {
-        if (!Activations.Contains(Activation)) throw new ArgumentException($"unknown activation '{Activation}' (expected one of: {string.Join(", ", Activations)})");
-        Model.Init.Parse(Init);
-        if (!(Lr > 0) || double.IsInfinity(Lr)) throw new ArgumentException($"--lr must be a positive number, got {Lr}");
-        if (Epochs <= 0) throw new ArgumentException($"--epochs must be positive, got {Epochs}");
-        if (Hidden <= 0) throw new ArgumentException($"--hidden must be positive, got {Hidden}");
-        if (Inputs is < 1 or > 16) throw new ArgumentException($"--inputs must be between 1 and 16, got {Inputs}");
-        if (!Enum.IsDefined(Data)) throw new ArgumentException($"unknown data stream {Data}");
+        Require.OneOf(nameof(Activation), Activation, Activations);
+        Require.OneOf(nameof(Init), Init, Model.Init.Names);
+        Require.PositiveNumber(nameof(Lr), Lr);
+        Require.Positive(nameof(Epochs), Epochs);
+        Require.Between(nameof(Hidden), Hidden, 1, Limits.Width);
+        Require.Between(nameof(Inputs), Inputs, 1, Limits.ParityInputs);
+        Require.Defined(nameof(Data), Data);
         return this;
     }
+
+    /// <summary>The options a resumed run must share with its checkpoint: all but <see cref="Epochs"/>, which may grow.</summary>
+    public ImmutableSortedDictionary<string, string> MustMatchOnResume() => ResumeOptions.Of(
+        (nameof(Activation), Activation), (nameof(Init), Init), (nameof(Center), Center), (nameof(Lr), Lr), (nameof(Hidden), Hidden),
+        (nameof(Inputs), Inputs), (nameof(Seed), Seed), (nameof(Data), Data));
 }
 
-/// <summary>A prepared XOR run: what to train, how, and on which data. Dispose frees the data tensors.</summary>
-public sealed record XorSetup(Trainer Trainer, TrainState Initial, RunPlan Plan, XorBatches Train, XorBatches Test, XorOptions Options) : IDisposable
+/// <summary>A run's XOR data: the training and the test batches. Dispose frees both.</summary>
+public sealed record XorSets(XorBatches Train, XorBatches Test) : IDisposable
 {
-    /// <summary>Frees the train and test tensors (the initial state belongs to whoever runs it).</summary>
+    /// <summary>Frees the train and test tensors.</summary>
     public void Dispose()
     {
         Train.Dispose();
@@ -108,7 +111,7 @@ public static class Xor
     }
 
     /// <summary>Builds the run: data, then the initial weights, then the plan (the same train batches in order every epoch).</summary>
-    public static XorSetup Prepare(XorOptions options)
+    public static Prepared<Trainer, XorSets> Prepare(XorOptions options)
     {
         options.Validate();
         var trainer = new Trainer(Spec(options), new Loss.Mse(), new Sgd(options.Lr));
@@ -120,7 +123,7 @@ public static class Xor
         {
             Evaluate = (p, r) => new(Evaluate(trainer.Spec, p, test), r),
         };
-        return new XorSetup(trainer, trainer.Start(p, rng), plan, train, test, options);
+        return new(trainer, trainer.Start(p, rng), plan, new XorSets(train, test));
     }
 
     /// <summary>

@@ -1,22 +1,21 @@
-using Functional.Model;
 using Functional.Training.Data;
 using Functional.Training.Ensembles;
 using Functional.Training.Optimizers;
-using static TorchSharp.torch;
 
 namespace Functional.Training.Exercises;
 
 /// <summary>
-/// A prepared XOR ensemble: K runs of one spec trained at once. <see cref="TrainInputs"/> is [batches, K, B, N] (so each
-/// step's stacked batch is one contiguous slice), <see cref="TestInputs"/> [K, test samples, N]. Dispose frees the data.
+/// An XOR ensemble's data: its members' options, the layout that pads them into one envelope, and the stacked data.
+/// <see cref="TrainInputs"/> is [batches, K, B, N] (so each step's stacked batch is one contiguous slice),
+/// <see cref="TestInputs"/> [K, test samples, N]. Dispose frees the tensors and the layout's masks.
 /// </summary>
-public sealed record XorEnsembleSetup(EnsembleTrainer Trainer, TrainState Initial, RunPlan Plan, IReadOnlyList<XorOptions> Members,
-    MemberLayout Layout, Tensor TrainInputs, Tensor TrainTargets, Tensor TestInputs, Tensor TestTargets) : IDisposable
+public sealed record XorEnsembleData(IReadOnlyList<XorOptions> Members, MemberLayout Layout, Tensor TrainInputs, Tensor TrainTargets,
+    Tensor TestInputs, Tensor TestTargets) : IDisposable
 {
     /// <summary>Member <paramref name="k"/>'s own params (unpadded, new tensors) from stacked ensemble params.</summary>
     public Params Member(Params stacked, int k) => Layout.Unpad(stacked, k);
 
-    /// <summary>Frees the stacked data tensors and the layout's masks (the initial state belongs to whoever runs it).</summary>
+    /// <summary>Frees the stacked data tensors and the layout's masks.</summary>
     public void Dispose()
     {
         Layout.Dispose();
@@ -39,7 +38,7 @@ public static class XorEnsemble
     /// learning rate, and (through a <see cref="MemberLayout"/> that zero-pads them into one envelope) inputs, hidden
     /// width and activation.
     /// </summary>
-    public static XorEnsembleSetup Prepare(IReadOnlyList<XorOptions> members)
+    public static Prepared<EnsembleTrainer, XorEnsembleData> Prepare(IReadOnlyList<XorOptions> members)
     {
         if (members.Count == 0) throw new ArgumentException("an ensemble needs at least one member");
         foreach (var m in members) m.Validate();
@@ -78,7 +77,7 @@ public static class XorEnsemble
         {
             Evaluate = (p, r) => new(Evaluate(trainer, p, vx, vy), r),
         };
-        return new XorEnsembleSetup(trainer, trainer.Start(stacked, Rng.Seed(0)), plan, members, layout, tx, ty, vx, vy);
+        return new(trainer, trainer.Start(stacked, Rng.Seed(0)), plan, new XorEnsembleData(members, layout, tx, ty, vx, vy));
     }
 
     /// <summary>

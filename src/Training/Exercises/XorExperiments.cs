@@ -24,16 +24,30 @@ public sealed record XorSuiteOptions(int Repeats = 10, int Epochs = 100, double 
     /// <summary>Input sizes of the parity bonus (experiment 6).</summary>
     public static IReadOnlyList<int> ParityInputs { get; } = [3, 4, 5];
 
-    /// <summary>Throws <see cref="ArgumentException"/> with a one-line message for any out-of-range option.</summary>
+    /// <summary>Returns this, or throws an <see cref="OptionError"/> naming the first option out of range.</summary>
     public XorSuiteOptions Validate()
     {
-        if (Repeats is < 1 or > 1000) throw new ArgumentException($"--repeats must be between 1 and 1000, got {Repeats}");
-        if (Epochs <= 0) throw new ArgumentException($"--epochs must be positive, got {Epochs}");
-        if (!(Lr > 0) || double.IsInfinity(Lr)) throw new ArgumentException($"--lr must be a positive number, got {Lr}");
-        if (Only is { } o && o is < 1 or > 6) throw new ArgumentException($"--only must be an experiment number from 1 to 6, got {Only}");
-        if (MaxHidden is < 1 or > 64) throw new ArgumentException($"--max-hidden must be between 1 and 64, got {MaxHidden}");
+        Require.Between(nameof(Repeats), Repeats, 1, Limits.Repeats);
+        Require.Positive(nameof(Epochs), Epochs);
+        Require.PositiveNumber(nameof(Lr), Lr);
+        Require.Between(nameof(Only), Only, 1, 6);
+        Require.Between(nameof(MaxHidden), MaxHidden, 1, Limits.SuiteHidden);
+        // Experiment 6 trains every input size × width × repeat at once: its ensemble's size is what costs memory.
+        var perWidth = ParityInputs.Count * Repeats;
+        if (Runs(6) && perWidth * MaxHidden > Limits.EnsembleRuns)
+            throw new OptionError(nameof(MaxHidden), MaxHidden,
+                $"at most {Limits.EnsembleRuns / perWidth} with {Repeats} repeats (experiment 6 trains {ParityInputs.Count} input sizes × each width × each repeat as one ensemble of at most {Limits.EnsembleRuns} runs)");
+        Require.Defined(nameof(Data), Data);
         return this;
     }
+
+    /// <summary>
+    /// The options a resumed suite must share with its checkpoint: every one, <see cref="Epochs"/> included (a suite's
+    /// recorded values are per epoch of its stages, so a suite cannot be trained further).
+    /// </summary>
+    public ImmutableSortedDictionary<string, string> MustMatchOnResume() => ResumeOptions.Of(
+        (nameof(Repeats), Repeats), (nameof(Epochs), Epochs), (nameof(Lr), Lr), (nameof(Seed), Seed), (nameof(Only), Only),
+        (nameof(SweepSeed), SweepSeed), (nameof(MaxHidden), MaxHidden), (nameof(Data), Data));
 
     /// <summary>Whether experiment <paramref name="n"/> is part of this run.</summary>
     public bool Runs(int n) => Only is null || Only == n;

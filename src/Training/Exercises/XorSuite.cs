@@ -1,6 +1,6 @@
-using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Functional.Training.Ensembles;
 
 namespace Functional.Training.Exercises;
 
@@ -63,7 +63,7 @@ public sealed class XorSuite
     public long StepsDone => ((long)Math.Min(Stage, Groups.Count) * Options.Epochs + (Done ? 0 : History[Stage].Epochs)) * Xor.TrainBatches;
 
     /// <summary>The current stage's ensemble, ready to train (its data and layout belong to the caller, who disposes them).</summary>
-    public XorEnsembleSetup Prepare()
+    public Prepared<EnsembleTrainer, XorEnsembleData> Prepare()
     {
         RequireTraining();
         return XorEnsemble.Prepare([.. MembersOf(Stage).Select(m => m.Options)]);

@@ -1,3 +1,4 @@
+using TorchSharp;
 using Functional.Model;
 using static TorchSharp.torch;
 
@@ -61,7 +62,8 @@ public sealed record ScaleByAdam : Transform<ScaleByAdamState>
         var vMax = Amsgrad ? state.MaxExpAvgSq.Maximum(v) : Params.Empty;
         var bias2Sqrt = Math.Sqrt(TreeMath.BiasCorrection(Beta2, step));
         // div_/add_ act on the fresh temporary sqrt() just made, never on an input: the update stays pure.
-        var denominator = (Amsgrad ? vMax : v).Map(vi => vi.sqrt().div_(bias2Sqrt).add_(Eps));
+        using Scalar b2 = bias2Sqrt.ToScalar(), eps = Eps.ToScalar(); // held through the ops (see Scalars)
+        var denominator = (Amsgrad ? vMax : v).Map(vi => vi.sqrt().div_(b2).add_(eps));
         return (new Updates(m) { Denominator = denominator, Divisor = TreeMath.BiasCorrection(Beta1, step) }, new ScaleByAdamState(m, v, vMax));
     }
 

@@ -1,3 +1,4 @@
+using TorchSharp;
 using Functional.Model;
 using static TorchSharp.torch;
 
@@ -42,7 +43,11 @@ public sealed record Updates(Params Direction)
         if (Factor is { } f) d = d.Zip(f, (x, y) => x.mul(y));
         if (Denominator is { } denom) d = d.Zip(denom, (x, y) => x.div(y));
         var coefficient = Scale / Divisor;
-        if (coefficient != 1) d = d.Map(x => x.mul(coefficient));
+        if (coefficient != 1)
+        {
+            using var c = coefficient.ToScalar(); // held through the ops (see Scalars)
+            d = d.Map(x => x.mul(c));
+        }
         return new Updates(d);
     }
 
@@ -53,7 +58,8 @@ public sealed record Updates(Params Direction)
     /// </summary>
     public Params ApplyTo(Params p)
     {
-        var c = Scale / Divisor;
+        // Held until the ops are done (see Scalars): an implicit temporary could be finalized while libtorch reads it.
+        using var c = (Scale / Divisor).ToScalar();
         return (Factor, Denominator) switch
         {
             (null, null) => p.Zip(Direction, (pi, d) => pi.add(d, alpha: c)),

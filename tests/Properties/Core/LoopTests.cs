@@ -1,6 +1,7 @@
 using Functional.Model;
 using Functional.Training;
 using Functional.Training.Data;
+using Functional.Training.Ensembles;
 using Functional.Training.Exercises;
 using Functional.Training.Optimizers;
 using Functional.Properties.Support;
@@ -82,7 +83,7 @@ public sealed class LoopTests
     }
 
     // A small XOR ensemble of three members that differ in activation, centering and learning rate.
-    private static XorEnsembleSetup SmallEnsemble(int epochs) => XorEnsemble.Prepare(
+    private static Prepared<EnsembleTrainer, XorEnsembleData> SmallEnsemble(int epochs) => XorEnsemble.Prepare(
     [
         new XorOptions("sigmoid", Epochs: epochs, Seed: 3),
         new XorOptions("tanh", Center: true, Lr: 0.05, Epochs: epochs, Seed: 4),

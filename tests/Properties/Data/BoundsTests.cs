@@ -18,7 +18,7 @@ public sealed class BoundsTests
     {
         using var scope = NewDisposeScope();
         var (x, y) = BatchingProperties.Samples(5);
-        var message = $"--batch-size must be positive, got {batchSize}";
+        var message = $"a batch size must be positive, got {batchSize}";
         Assert.Equal(message, Assert.Throws<ArgumentException>(() => Batching.InOrder(x, y, batchSize, Rng.Seed(1))).Message);
         Assert.Equal(message, Assert.Throws<ArgumentException>(() => Batching.Shuffled(x, y, batchSize, Rng.Seed(1))).Message);
         Assert.Equal(message, Assert.Throws<ArgumentException>(() => Batching.BatchCount(5, batchSize)).Message);

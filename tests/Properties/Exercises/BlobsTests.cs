@@ -168,10 +168,10 @@ public sealed class BlobsTests
         var (p, _) = Init.Initialize(BlobClassifier.Spec(10), r2);
         using (train) using (test) using (p)
         {
-            Assert.Equal(TensorAssert.Bytes(train.Points), TensorAssert.Bytes(setup.Train.Points));
-            Assert.Equal(TensorAssert.Bytes(test.Points), TensorAssert.Bytes(setup.Test.Points));
+            Assert.Equal(TensorAssert.Bytes(train.Points), TensorAssert.Bytes(setup.Data.Train.Points));
+            Assert.Equal(TensorAssert.Bytes(test.Points), TensorAssert.Bytes(setup.Data.Test.Points));
             Assert.Equal(TensorAssert.Bytes(p["fc1.weight"]), TensorAssert.Bytes(setup.Initial.Params["fc1.weight"]));
-            Assert.Equal(TensorAssert.Values(train.Cluster).Select(c => c == 0 ? 0.0 : 1.0), TensorAssert.Values(setup.TrainLabels));
+            Assert.Equal(TensorAssert.Values(train.Cluster).Select(c => c == 0 ? 0.0 : 1.0), TensorAssert.Values(setup.Data.TrainLabels));
         }
         setup.Initial.Dispose();
     }
@@ -185,7 +185,7 @@ public sealed class BlobsTests
         var (p, _) = Init.Initialize(BlobClassifier.Spec(10), r2);
         using (train) using (test) using (p)
         {
-            Assert.Equal(TensorAssert.Bytes(test.Points), TensorAssert.Bytes(setup.Test.Points));
+            Assert.Equal(TensorAssert.Bytes(test.Points), TensorAssert.Bytes(setup.Data.Test.Points));
             Assert.Equal(TensorAssert.Bytes(p["fc1.weight"]), TensorAssert.Bytes(setup.Initial.Params["fc1.weight"]));
         }
         setup.Initial.Dispose();

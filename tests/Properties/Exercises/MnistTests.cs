@@ -62,8 +62,10 @@ public sealed class MnistTests
     }
 
     /// <summary>
-    /// The tutorial, imperatively: torch.manual_seed, Linear modules fc1..fc4, torch.optim.Adam, each epoch's order from
-    /// torch.randperm on the global generator, zero_grad/backward/step; test accuracy as argmax == label.
+    /// The tutorial, imperatively: torch.manual_seed, Linear modules fc1..fc4, torch.optim.Adam, zero_grad/backward/step;
+    /// each epoch iterates a shuffled DataLoader as PyTorch's does on the global generator (a base seed, the sampler's
+    /// seed, then randperm from a generator seeded with it) and then the test loader (one more base seed); test accuracy
+    /// as argmax == label.
     /// </summary>
     private static (List<double> Losses, double Accuracy) Imperative(MnistData data, MnistOptions o)
     {
@@ -73,17 +75,28 @@ public sealed class MnistTests
         var spec = new MlpSpec(Mnist.Pixels, o.HiddenSizes, Mnist.Classes, new Activation.Relu(), new Activation.LogSoftmax());
         using var trainer = new TorchTrainer(new TorchMlp(spec), new Loss.Nll(), new TorchOptimizer.Adam(o.Lr));
         var n = o.Limit ?? data.TrainCount;
-        // Lazy: each epoch's randperm is drawn when its first batch is needed, after the previous epoch's steps.
+        // torch.empty((), dtype=torch.int64).random_() on the global generator: random64() % 2^63, which TorchSharp
+        // draws as random_(-2^62, 2^62) shifted by 2^62.
+        static long GlobalSeed()
+        {
+            using var t = empty([], ScalarType.Int64);
+            t.random_(-(double)(1L << 62), 1L << 62);
+            return t.item<long>() + (1L << 62);
+        }
+        // Lazy: each epoch's draws happen when its first batch is needed, after the previous epoch's steps and test loop.
         IEnumerable<(Tensor, Tensor)> Batches()
         {
             for (var epoch = 0; epoch < o.Epochs; epoch++)
             {
-                var perm = randperm(n);
+                GlobalSeed(); // the train loader's base seed
+                using var sampler = new Generator(unchecked((ulong)GlobalSeed()));
+                var perm = randperm(n, generator: sampler);
                 for (long s = 0; s < n; s += o.BatchSize)
                 {
                     var idx = perm.narrow(0, s, Math.Min(o.BatchSize, n - s));
                     yield return (data.TrainImages.index_select(0, idx), data.TrainLabels.index_select(0, idx));
                 }
+                GlobalSeed(); // the test loader's base seed, iterated after every epoch
             }
         }
         var losses = trainer.Train(Batches()).Select(loss => (double)loss).ToList();

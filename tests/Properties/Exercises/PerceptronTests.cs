@@ -32,8 +32,8 @@ public sealed class PerceptronTests
 
         using var setup = Perceptron.Prepare(new PerceptronOptions(Seed: seed));
         using var walk = Perceptron.Walk(setup);
-        Assert.Equal(TensorAssert.Bytes(input), TensorAssert.Bytes(setup.Input));
-        Assert.Equal(TensorAssert.Bytes(target), TensorAssert.Bytes(setup.Target));
+        Assert.Equal(TensorAssert.Bytes(input), TensorAssert.Bytes(setup.Data.Input));
+        Assert.Equal(TensorAssert.Bytes(target), TensorAssert.Bytes(setup.Data.Target));
         Assert.True(TensorAssert.MaxRelativeError(biasGrad, walk.Gradient["fc.bias"], 1e-6) < 1e-5);
         Assert.True(TensorAssert.MaxRelativeError(weightGrad, walk.Gradient["fc.weight"], 1e-6) < 1e-5);
         Assert.True(TensorAssert.MaxRelativeError(fc.weight!, walk.OptimizerUpdate["fc.weight"]) < 1e-6);

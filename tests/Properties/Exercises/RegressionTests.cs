@@ -71,14 +71,14 @@ public sealed class RegressionTests
         var noise = randn(1000, 1);
         using var model = new TorchMlp(TutorialNet);
         using var setup = Regression.Prepare(new RegressionOptions(Epochs: 1, Seed: 7));
-        var expectedY = sin(cos(setup.X.pow(2))) + 0.1 * noise;
-        Assert.Equal(TensorAssert.Bytes(expectedY), TensorAssert.Bytes(setup.Y));
+        var expectedY = sin(cos(setup.Data.X.pow(2))) + 0.1 * noise;
+        Assert.Equal(TensorAssert.Bytes(expectedY), TensorAssert.Bytes(setup.Data.Y));
         // Every parameter, under the module's own state-dict name: what load_state_dict would be given.
         var stateDict = model.StateDict();
         Assert.Equal(stateDict.Keys.Order(), setup.Initial.Params.Names.Order());
         foreach (var (name, value) in setup.Initial.Params.Items)
             Assert.Equal(TensorAssert.Bytes(stateDict[name]), TensorAssert.Bytes(value));
-        Assert.Equal(new long[] { 1000, 1 }, setup.X.shape);
+        Assert.Equal(new long[] { 1000, 1 }, setup.Data.X.shape);
         setup.Initial.Dispose();
     }
 
@@ -86,9 +86,9 @@ public sealed class RegressionTests
     public void Sequential_split_trains_on_the_first_points_and_validates_on_the_rest()
     {
         using var setup = Regression.Prepare(new RegressionOptions(Points: 100, Epochs: 1, Split: 0.8));
-        Assert.Equal(TensorAssert.Bytes(setup.X.narrow(0, 0, 80)), TensorAssert.Bytes(setup.XTrain));
-        Assert.Equal(TensorAssert.Bytes(setup.X.narrow(0, 80, 20)), TensorAssert.Bytes(setup.XTest!));
-        Assert.Equal(TensorAssert.Bytes(setup.Y.narrow(0, 80, 20)), TensorAssert.Bytes(setup.YTest!));
+        Assert.Equal(TensorAssert.Bytes(setup.Data.X.narrow(0, 0, 80)), TensorAssert.Bytes(setup.Data.XTrain));
+        Assert.Equal(TensorAssert.Bytes(setup.Data.X.narrow(0, 80, 20)), TensorAssert.Bytes(setup.Data.XTest!));
+        Assert.Equal(TensorAssert.Bytes(setup.Data.Y.narrow(0, 80, 20)), TensorAssert.Bytes(setup.Data.YTest!));
         setup.Initial.Dispose();
     }
 
@@ -97,13 +97,13 @@ public sealed class RegressionTests
     {
         using var sequential = Regression.Prepare(new RegressionOptions(Points: 100, Epochs: 1, Split: 0.8, Seed: 5));
         using var random = Regression.Prepare(new RegressionOptions(Points: 100, Epochs: 1, Split: 0.8, SplitMode: SplitMode.Random, Seed: 5));
-        Assert.Equal(TensorAssert.Bytes(sequential.Y), TensorAssert.Bytes(random.Y));
+        Assert.Equal(TensorAssert.Bytes(sequential.Data.Y), TensorAssert.Bytes(random.Data.Y));
         Assert.Equal(TensorAssert.Bytes(sequential.Initial.Params["2.weight"]), TensorAssert.Bytes(random.Initial.Params["2.weight"]));
-        Assert.Equal(80, random.XTrain.shape[0]);
-        Assert.Equal(20, random.XTest!.shape[0]);
-        var all = TensorAssert.Values(random.XTrain).Concat(TensorAssert.Values(random.XTest)).Order();
-        Assert.Equal(TensorAssert.Values(random.X), all);
-        Assert.NotEqual(TensorAssert.Values(sequential.XTest!), TensorAssert.Values(random.XTest));
+        Assert.Equal(80, random.Data.XTrain.shape[0]);
+        Assert.Equal(20, random.Data.XTest!.shape[0]);
+        var all = TensorAssert.Values(random.Data.XTrain).Concat(TensorAssert.Values(random.Data.XTest)).Order();
+        Assert.Equal(TensorAssert.Values(random.Data.X), all);
+        Assert.NotEqual(TensorAssert.Values(sequential.Data.XTest!), TensorAssert.Values(random.Data.XTest));
         sequential.Initial.Dispose();
         random.Initial.Dispose();
     }
@@ -119,15 +119,16 @@ public sealed class RegressionTests
     }
 
     [Theory]
-    [InlineData(1.5, null, null, "--split")]
-    [InlineData(0.0, null, null, "--split")]
-    [InlineData(null, 1, null, "--points")]
-    [InlineData(null, null, 0, "--batch-size")]
-    public void Bad_options_are_one_line_argument_errors(double? split, int? points, int? batchSize, string mentions)
+    [InlineData(1.5, null, null, "Split")]
+    [InlineData(0.0, null, null, "Split")]
+    [InlineData(null, 1, null, "Points")]
+    [InlineData(null, null, 0, "BatchSize")]
+    public void Bad_options_are_option_errors_naming_the_property(double? split, int? points, int? batchSize, string option)
     {
         var o = new RegressionOptions(Split: split, BatchSize: batchSize) with { Points = points ?? 1000 };
-        var e = Assert.Throws<ArgumentException>(() => o.Validate());
-        Assert.Contains(mentions, e.Message);
+        var e = Assert.Throws<OptionError>(() => o.Validate());
+        Assert.Equal(option, e.Option);
+        Assert.StartsWith($"{option} must be ", e.Message);
         Assert.DoesNotContain('\n', e.Message);
     }
 
@@ -139,6 +140,7 @@ public sealed class RegressionTests
         Assert.Equal(new RegressionOptions(Split: 0.8, WeightDecay: 1e-3), Regression.Preset("decay"));
         var loader = Regression.Preset("loader");
         Assert.Equal((2000, 50, "relu", 1e-3, 64, 2000), (loader.Points, loader.Hidden, loader.Activation, loader.Lr, loader.BatchSize!.Value, loader.Epochs));
-        Assert.Throws<ArgumentException>(() => Regression.Preset("nope"));
+        Assert.Equal("Preset", Assert.Throws<OptionError>(() => Regression.Preset("nope")).Option);
+        Assert.Equal(new RegressionOptions(Split: 0.8), Regression.Preset("SPLIT"));
     }
 }

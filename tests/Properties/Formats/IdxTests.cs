@@ -123,6 +123,81 @@ public class IdxTests
     }
 
     [Fact]
+    public void A_gzip_bomb_is_stopped_just_past_what_its_header_declares()
+    {
+        // 3 labels declared, then 64 MiB of zeros: a few KB compressed.
+        var bomb = new byte[8 + 64 * 1024 * 1024];
+        Idx.WriteLabels(SampleLabels()).AsSpan(0, 11).CopyTo(bomb);
+        var compressed = new CountingStream(Gzip(bomb));
+        var e = Assert.Throws<InvalidDataException>(() => Idx.ReadLabels(compressed, "bomb.gz"));
+        OneLineNaming(e, "bomb.gz", "unexpected bytes after the 3 labels");
+        Assert.Contains("at least 65,536", e.Message);
+        // Only a small part of the compressed stream was pulled: the reader never inflated the whole file.
+        Assert.True(compressed.Pulled < compressed.Length / 2, $"read {compressed.Pulled} of {compressed.Length} compressed bytes");
+    }
+
+    [Fact]
+    public void An_endless_stream_after_the_declared_images_is_refused_without_reading_it_to_the_end()
+    {
+        var header = Idx.WriteImages(SampleImages());
+        var endless = new EndlessAfter(header);
+        OneLineNaming(Assert.Throws<InvalidDataException>(() => Idx.ReadImages(endless, "zero")), "zero", "unexpected bytes after the 3 images");
+    }
+
+    [Theory]
+    [InlineData(int.MaxValue, 28, 28)]
+    [InlineData(700_000, 28, 28)]
+    [InlineData(1, 65_536, 65_536)]
+    public void A_header_declaring_more_than_the_cap_is_refused_before_anything_is_allocated(int count, int rows, int cols)
+    {
+        var header = new byte[16];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header, Idx.ImagesMagic);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), count);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(8), rows);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(12), cols);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        OneLineNaming(ReadImagesFails(header, "big"), "big", "more than the 536,870,912 bytes this program reads");
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1024 * 1024, "the refusal allocated the declared payload");
+    }
+
+    [Fact]
+    public void Label_count_above_the_cap_is_refused()
+    {
+        var header = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header, Idx.LabelsMagic);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), int.MaxValue);
+        OneLineNaming(ReadLabelsFails(header, "big"), "big", "more than the 536,870,912 this program reads");
+    }
+
+    sealed class CountingStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        public long Pulled { get; private set; }
+        public override int Read(byte[] buffer, int offset, int count) { var n = base.Read(buffer, offset, count); Pulled += n; return n; }
+        public override int Read(Span<byte> buffer) { var n = base.Read(buffer); Pulled += n; return n; }
+    }
+
+    // The given bytes, then zeros forever (as /dev/zero appended to a file would read).
+    sealed class EndlessAfter(byte[] start) : Stream
+    {
+        private long _position;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+        public override int Read(Span<byte> buffer)
+        {
+            for (var i = 0; i < buffer.Length; i++, _position++) buffer[i] = _position < start.Length ? start[_position] : (byte)0;
+            return buffer.Length;
+        }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Fact]
     public void Count_mismatch_names_both_files()
     {
         var e = Assert.Throws<InvalidDataException>(

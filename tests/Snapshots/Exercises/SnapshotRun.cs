@@ -8,8 +8,9 @@ namespace Functional.Snapshots.Exercises;
 
 /// <summary>
 /// Runs an exercise through the shell's real entry point and renders what a learner sees as stable text: the command,
-/// every logged event (numbers to <see cref="Digits"/> significant digits), the final checkpoint's parameter shapes with
-/// a rounded checksum, and the console output with run-specific paths replaced.
+/// the log's header (its start time, versions, thread count and paths masked) and every logged event (numbers to
+/// <see cref="Digits"/> significant digits), the final checkpoint's parameter shapes with a rounded checksum, and the
+/// console output with run-specific paths replaced.
 /// </summary>
 internal static class SnapshotRun
 {
@@ -27,15 +28,21 @@ internal static class SnapshotRun
         string[] args = [.. exercise.Split(' '), .. options, .. log ? new[] { "--log", logPath } : [], .. output ? new[] { "--out", outDir } : []];
         var r = ShellRunner.Run(args);
         var lines = new List<string> { $"command: {exercise} {string.Join(" ", options)}", $"exit: {r.ExitCode}" };
-        if (File.Exists(logPath))
-            lines.AddRange(File.ReadLines(logPath).Select(RenderEvent));
+        // The run folder always has the log; --log gets the same bytes.
+        var folderLog = Path.Combine(outDir, "log.jsonl");
+        if (output && log && File.Exists(folderLog) && File.ReadAllText(folderLog) != File.ReadAllText(logPath))
+            throw new InvalidOperationException($"--log {logPath} differs from the run folder's log {folderLog}");
+        var shown = output && File.Exists(folderLog) ? folderLog : logPath;
+        if (File.Exists(shown))
+            lines.AddRange(File.ReadLines(shown).Select(l => RenderEvent(l, dir)));
         foreach (var name in outFiles)
         {
             lines.Add($"file {name}:");
             lines.AddRange(File.ReadLines(Path.Combine(outDir, name)).Select(l => RoundNumbers(l)));
         }
-        var checkpoint = Path.Combine(outDir, $"{exercise}.safetensors");
-        if (File.Exists(checkpoint)) lines.AddRange(RenderParams(checkpoint));
+        var checkpoints = Path.Combine(outDir, "checkpoints");
+        var newest = Directory.Exists(checkpoints) ? Directory.GetDirectories(checkpoints, "step-*").Order(StringComparer.Ordinal).LastOrDefault() : null;
+        if (newest is not null) lines.AddRange(RenderParams(Path.Combine(newest, "model.safetensors")));
         lines.Add("stdout:");
         lines.AddRange(Normalize(r.Stdout, dir));
         lines.Add("stderr:");
@@ -47,16 +54,21 @@ internal static class SnapshotRun
     /// <summary>A number to <see cref="Digits"/> significant digits, invariant culture.</summary>
     public static string Num(double x) => double.IsFinite(x) ? x.ToString($"G{Digits}", CultureInfo.InvariantCulture) : x.ToString(CultureInfo.InvariantCulture);
 
-    private static string RenderEvent(string json)
+    // Masked in the header: what depends on the clock, the build, the machine's cores or the run's folder.
+    private static readonly HashSet<string> Volatile = ["started", "versions", "torch_threads"];
+
+    private static string RenderEvent(string json, string dir)
     {
         using var doc = JsonDocument.Parse(json);
-        return string.Join(" ", doc.RootElement.EnumerateObject().Select(p => p.Value.ValueKind switch
+        var header = doc.RootElement.TryGetProperty("event", out var kind) && kind.GetString() == "header";
+        return string.Join(" ", doc.RootElement.EnumerateObject().Select(p => header && Volatile.Contains(p.Name) ? $"{p.Name}=<{p.Name}>" : p.Value.ValueKind switch
         {
             JsonValueKind.Number when p.Value.TryGetInt64(out var i) && !p.Value.GetRawText().Contains('.') && !p.Value.GetRawText().Contains('E') => $"{p.Name}={i}",
             JsonValueKind.Number => $"{p.Name}={Num(p.Value.GetDouble())}",
             JsonValueKind.String => p.Name == "event" ? p.Value.GetString()! : $"{p.Name}={p.Value.GetString()}",
-            _ => $"{p.Name}={p.Value.GetRawText()}",
-        }));
+            JsonValueKind.Array => $"{p.Name}=[{string.Join(",", p.Value.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Number ? Num(v.GetDouble()) : v.ToString()))}]",
+            _ => $"{p.Name}={p.Value.GetRawText().Replace(dir, "<tmp>")}",
+        })).Replace(dir, "<tmp>");
     }
 
     private static IEnumerable<string> RenderParams(string checkpoint)

@@ -14,7 +14,7 @@ namespace Functional.Snapshots.Shell;
 public sealed class SampleModel : IDisposable
 {
     public string Dir { get; } = ShellRunner.TempDir();
-    public string Path => System.IO.Path.Combine(Dir, "mnist.safetensors");
+    public string Path => System.IO.Path.Combine(ResumeTests.NewestCheckpoint(Dir), "model.safetensors");
     public LoadedModel Model { get; }
 
     public SampleModel()

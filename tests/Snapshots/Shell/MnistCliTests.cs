@@ -102,9 +102,25 @@ public sealed class MnistCliTests : IDisposable
     }
 
     [Fact]
+    public async Task A_data_file_that_is_a_FIFO_is_refused_at_once_instead_of_blocking()
+    {
+        var dir = WriteData(spoil: files => files.Remove("t10k-labels-idx1-ubyte"));
+        var fifo = Path.Combine(dir, "t10k-labels-idx1-ubyte");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo])) mkfifo.WaitForExit();
+        var run = Task.Run(() => Run("mnist", "--data", dir, "--quiet")); // a blocked open must not hang the test host
+        var finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(60)));
+        Assert.True(finished == run, "mnist blocked on the FIFO");
+        var (code, stdout, stderr) = await run;
+        Assert.Equal(2, code);
+        Assert.Contains("is a FIFO (named pipe), not a regular file", stderr);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
+        Assert.DoesNotContain("epoch", stdout);
+    }
+
+    [Fact]
     public async Task Without_data_it_uses_the_shipped_sample_and_says_so()
     {
-        var (code, stdout, stderr) = await Run("mnist", "--limit", "200", "--epochs", "1", "--quiet");
+        var (code, stdout, stderr) = await Run("mnist", "--limit", "200", "--epochs", "1");
         Assert.True(code == 0, stderr);
         Assert.Contains("no --data given, using the shipped sample of real MNIST digits (8,000 train / 2,000 test", stdout);
         Assert.Contains("200 training images", stdout);
@@ -117,13 +133,14 @@ public sealed class MnistCliTests : IDisposable
         var outDir = Path.Combine(_dir, "out");
         var (code, stdout, stderr) = await Run("mnist", "--data", data, "--epochs", "3", "--lr", "0.01", "--hidden", "16", "--out", outDir, "--show", "3", "--quiet");
         Assert.True(code == 0, stderr);
-        foreach (var f in new[] { "mnist.safetensors", "confusion.png", "test-digits.png" })
+        foreach (var f in new[] { "log.jsonl", "metrics.csv", "confusion.png", "test-digits.png" })
             Assert.True(File.Exists(Path.Combine(outDir, f)), f);
+        var checkpoint = ResumeTests.NewestCheckpoint(outDir);
         Assert.Empty(Directory.GetFiles(outDir, ".*"));
         Assert.Contains("test digit 3 (true label 3):", stdout);
         Assert.Contains("prediction 3   top 3: 3 ", stdout);
 
-        var model = ModelCheckpoint.Deserialize(File.ReadAllBytes(Path.Combine(outDir, "mnist.safetensors")), "m");
+        var model = ModelCheckpoint.Deserialize(File.ReadAllBytes(Path.Combine(checkpoint, "model.safetensors")), "m");
         model.Params.Dispose();
         Assert.Equal(Mnist.Spec([16]), model.Spec);
 
@@ -137,8 +154,12 @@ public sealed class MnistCliTests : IDisposable
             using var file = File.Create(png);
             bitmap.Encode(file, SKEncodedImageFormat.Png, 100);
         }
-        (code, stdout, stderr) = await Run("mnist", "predict", png, "--model", Path.Combine(outDir, "mnist.safetensors"));
-        Assert.True(code == 0, stderr);
+        // The run folder, its checkpoint folder and its model file name the same network.
+        foreach (var named in new[] { outDir, checkpoint, Path.Combine(checkpoint, "model.safetensors") })
+        {
+            (code, stdout, stderr) = await Run("mnist", "predict", png, "--model", named);
+            Assert.True(code == 0, stderr);
+        }
         Assert.Contains("prediction ", stdout);
         Assert.Contains("five.png: 56x56, as the network sees it:", stdout);
         Assert.Contains("preprocessed: inverted, ink box 56x6 → 20x2, centred by mass", stdout);
@@ -237,7 +258,7 @@ public sealed class MnistCliTests : IDisposable
         { "/dev/zero as image", "/dev/zero: is a character device, not a regular file" },
         { "/dev/zero as model", "error: --model /dev/zero: is a character device, not a regular file" },
         { "FIFO as model", "fifo.safetensors: is a FIFO (named pipe), not a regular file" },
-        { "folder as model", "model: is a folder, expected a file" },
+        { "folder as model", "model: is a folder, neither a run folder nor a checkpoint folder" },
         { "NaN in the model", "nan.safetensors: parameter 'fc2.bias' holds 10 NaN and 0 infinite values of 10; a model that is not finite cannot predict" },
         { "infinity in the model", "inf.safetensors: parameter 'fc1.weight' holds 0 NaN and 2 infinite values of 12544; a model that is not finite cannot predict" },
     };
@@ -301,9 +322,9 @@ public sealed class MnistCliTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--show", "20", "--show 20: the test set has 20 digits (0..19)")]
-    [InlineData("--hidden", "64,x", "--hidden 64,x: expected positive widths separated by commas")]
-    [InlineData("--limit", "61", "--limit 61 exceeds the 60 training images")]
+    [InlineData("--show", "20", "--show must be between 0 and 19 (the test set has 20 digits), got 20")]
+    [InlineData("--hidden", "64,x", "--hidden must be whole numbers separated by commas (e.g. 64,64,64), got '64,x'")]
+    [InlineData("--limit", "61", "--limit must be at most the 60 training images, got 61")]
     [InlineData("--batch-size", "0", "--batch-size must be positive, got 0")]
     public async Task Bad_options_are_one_line_and_exit_2(string option, string value, string message)
     {

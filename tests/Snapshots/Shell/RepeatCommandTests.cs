@@ -42,6 +42,13 @@ public sealed class RepeatCommandTests
     }
 
     [Fact]
+    public void What_names_a_new_run_is_left_out_so_that_resume_continues_the_same_one()
+    {
+        Assert.Equal("./functional xor --epochs 5",
+            CommonOptions.RepeatCommand(["xor", "--name", "first try", "--force", "--epochs", "5"], launcher: null));
+    }
+
+    [Fact]
     public void A_resume_option_in_either_spelling_is_left_out_of_the_parsed_command()
     {
         var command = new Command("logic") { new Option<string>("--resume"), new Option<string>("--out"), new Option<int>("--epochs") };

@@ -6,12 +6,33 @@ namespace Functional.Snapshots.Shell;
 /// <summary>An interrupted run, resumed from its checkpoint, gives the same log and final params as an uninterrupted one.</summary>
 public sealed class ResumeTests
 {
-    internal static byte[] ParamsBytes(string checkpoint)
+    /// <summary>The newest complete checkpoint of a run folder.</summary>
+    internal static string NewestCheckpoint(string runDir) =>
+        Directory.GetDirectories(Path.Combine(runDir, "checkpoints"), "step-*").Order(StringComparer.Ordinal).Last();
+
+    /// <summary>The tensor data of the run's newest model.safetensors (the params, bit for bit).</summary>
+    internal static byte[] ParamsBytes(string runDir)
     {
-        // The params file's tensor data; the header differs (checkpoint id) but the data section is the params.
-        var bytes = File.ReadAllBytes(checkpoint);
+        var bytes = File.ReadAllBytes(Path.Combine(NewestCheckpoint(runDir), "model.safetensors"));
         var headerLength = (int)BitConverter.ToUInt64(bytes, 0);
         return bytes[(8 + headerLength)..];
+    }
+
+    /// <summary>Asserts that the run in <paramref name="dir"/> ended as the uninterrupted one in <paramref name="reference"/>: the same events, metrics and final params.</summary>
+    internal static void AssertSameRun(string reference, string dir)
+    {
+        Assert.Equal(Events(Path.Combine(reference, "log.jsonl")), Events(Path.Combine(dir, "log.jsonl")));
+        Assert.Equal(File.ReadAllLines(Path.Combine(reference, "metrics.csv")), File.ReadAllLines(Path.Combine(dir, "metrics.csv")));
+        Assert.Equal(ParamsBytes(reference), ParamsBytes(dir));
+    }
+
+    /// <summary>A log's event lines: every line after its header (the header names the command and start time of the run's first part).</summary>
+    internal static string[] Events(string log)
+    {
+        var lines = File.ReadAllLines(log);
+        Assert.StartsWith("{\"event\":\"header\"", lines[0]);
+        Assert.DoesNotContain(lines.Skip(1), l => l.Contains("\"header\""));
+        return lines[1..];
     }
 
     [Fact]
@@ -22,11 +43,34 @@ public sealed class ResumeTests
         var full = ShellRunner.Run([.. common, "--epochs", "60", "--log", $"{dir}/full.jsonl", "--out", $"{dir}/full"]);
         Assert.Equal(0, full.ExitCode);
         Assert.Equal(0, ShellRunner.Run([.. common, "--epochs", "25", "--log", $"{dir}/part.jsonl", "--out", $"{dir}/part"]).ExitCode);
-        var resumed = ShellRunner.Run([.. common, "--epochs", "60", "--log", $"{dir}/part.jsonl", "--out", $"{dir}/part", "--resume", $"{dir}/part/logic.safetensors"]);
+        var resumed = ShellRunner.Run([.. common, "--epochs", "60", "--log", $"{dir}/part.jsonl", "--out", $"{dir}/part", "--resume", $"{dir}/part"]);
         Assert.Equal(0, resumed.ExitCode);
         Assert.Contains("resuming at epoch 26, batch 0", resumed.Stdout);
-        Assert.Equal(File.ReadAllText($"{dir}/full.jsonl"), File.ReadAllText($"{dir}/part.jsonl"));
-        Assert.Equal(ParamsBytes($"{dir}/full/logic.safetensors"), ParamsBytes($"{dir}/part/logic.safetensors"));
+        Assert.Equal(Events($"{dir}/full.jsonl"), Events($"{dir}/part.jsonl"));
+        Assert.Equal(File.ReadAllText($"{dir}/part/log.jsonl"), File.ReadAllText($"{dir}/part.jsonl"));
+        Assert.Equal(ParamsBytes($"{dir}/full"), ParamsBytes($"{dir}/part"));
+    }
+
+    [Fact]
+    public void A_run_stopped_after_its_last_epoch_resumes_to_finish_up_without_training_again()
+    {
+        var dir = ShellRunner.TempDir();
+        string[] run = ["logic", "--seed", "4", "--epochs", "20", "--out", $"{dir}/run"];
+        var first = ShellRunner.Run(run);
+        Assert.Equal(0, first.ExitCode);
+        var events = Events($"{dir}/run/log.jsonl");
+        // As a kill -9 right after the final checkpoint leaves it: the log without what follows the training (its end).
+        var log = File.ReadAllLines($"{dir}/run/log.jsonl");
+        Assert.StartsWith("{\"event\":\"end\"", log[^1]);
+        File.WriteAllLines($"{dir}/run/log.jsonl", log[..^1]);
+        var resumed = ShellRunner.Run([.. run, "--resume", $"{dir}/run"]);
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Contains("resuming at epoch 21, batch 0", resumed.Stdout);
+        Assert.Contains("/4 rows correct", resumed.Stdout); // the results are written after all
+        Assert.Equal(events, Events($"{dir}/run/log.jsonl")); // no event twice, none missing
+        var further = ShellRunner.Run(["logic", "--seed", "4", "--epochs", "19", "--out", $"{dir}/run", "--resume", $"{dir}/run"]);
+        Assert.Equal(2, further.ExitCode);
+        Assert.Contains("the checkpoint is already past epoch 19", further.Stderr);
     }
 
     /// <summary>Cancels (as Ctrl+C does) as soon as a given text is written: a deterministic interrupt point.</summary>
@@ -52,13 +96,14 @@ public sealed class ResumeTests
             new CancelOn("epoch  100/300", cts), stderrWriter, cts.Token);
         var interrupted = new ShellRunner.Result(code, "", stderrWriter.ToString());
         Assert.Equal(130, interrupted.ExitCode);
-        Assert.Contains("interrupted at epoch 101, batch 0; checkpoint saved to", interrupted.Stderr);
-        Assert.Contains("--resume", interrupted.Stderr);
+        Assert.Contains($"interrupted at epoch 101, batch 0; checkpoint saved to {dir}/part/checkpoints/step-000000400; resume with: ", interrupted.Stderr);
+        Assert.EndsWith($" --resume {dir}/part", interrupted.Stderr.TrimEnd());
         Assert.True(File.ReadAllLines($"{dir}/part.jsonl").Length < File.ReadAllLines($"{dir}/full.jsonl").Length);
-        var resumed = ShellRunner.Run([.. common, "--log", $"{dir}/part.jsonl", "--out", $"{dir}/part", "--resume", $"{dir}/part/logic.safetensors"]);
+        Assert.Equal("{\"event\":\"end\",\"outcome\":\"interrupted\"}", File.ReadAllLines($"{dir}/part/log.jsonl")[^1]);
+        var resumed = ShellRunner.Run([.. common, "--log", $"{dir}/part.jsonl", "--out", $"{dir}/part", "--resume", $"{dir}/part"]);
         Assert.Equal(0, resumed.ExitCode);
-        Assert.Equal(File.ReadAllText($"{dir}/full.jsonl"), File.ReadAllText($"{dir}/part.jsonl"));
-        Assert.Equal(ParamsBytes($"{dir}/full/logic.safetensors"), ParamsBytes($"{dir}/part/logic.safetensors"));
+        Assert.Equal(Events($"{dir}/full.jsonl"), Events($"{dir}/part.jsonl"));
+        Assert.Equal(ParamsBytes($"{dir}/full"), ParamsBytes($"{dir}/part"));
     }
 
     public static TheoryData<string, string, int, int> Exercises => new()
@@ -81,32 +126,13 @@ public sealed class ResumeTests
         Assert.True(full.ExitCode == 0, full.Stderr);
         var part = ShellRunner.Run([.. common, "--epochs", $"{stopAt}", "--log", $"{dir}/part.jsonl", "--out", $"{dir}/part"]);
         Assert.True(part.ExitCode == 0, part.Stderr);
-        var resumed = ShellRunner.Run([.. common, "--epochs", $"{epochs}", "--log", $"{dir}/part.jsonl", "--out", $"{dir}/part",
-            "--resume", $"{dir}/part/{exercise}.safetensors"]);
+        var resumed = ShellRunner.Run([.. common, "--epochs", $"{epochs}", "--log", $"{dir}/part.jsonl", "--resume", $"{dir}/part"]);
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         Assert.Contains($"resuming at epoch {stopAt + 1}, batch 0", resumed.Stdout);
-        Assert.Equal(File.ReadAllText($"{dir}/full.jsonl"), File.ReadAllText($"{dir}/part.jsonl"));
-        Assert.Equal(ParamsBytes($"{dir}/full/{exercise}.safetensors"), ParamsBytes($"{dir}/part/{exercise}.safetensors"));
+        Assert.Equal(Events($"{dir}/full.jsonl"), Events($"{dir}/part.jsonl"));
+        Assert.Equal(File.ReadAllLines($"{dir}/full/metrics.csv"), File.ReadAllLines($"{dir}/part/metrics.csv"));
+        Assert.Equal(ParamsBytes($"{dir}/full"), ParamsBytes($"{dir}/part"));
         Directory.Delete(dir, recursive: true);
-    }
-
-    [Fact]
-    public void A_checkpoint_that_cannot_be_written_warns_keeps_the_previous_one_and_the_log_and_exits_1()
-    {
-        var dir = ShellRunner.TempDir();
-        Assert.Equal(0, ShellRunner.Run("logic", "-q", "--epochs", "4", "--out", $"{dir}/out").ExitCode);
-        var before = File.ReadAllBytes($"{dir}/out/logic.safetensors");
-        // The optimizer sibling's path becomes a folder: every later checkpoint write fails, as on a full disk.
-        File.Delete($"{dir}/out/logic.optim.safetensors");
-        Directory.CreateDirectory($"{dir}/out/logic.optim.safetensors");
-        var r = ShellRunner.Run("logic", "-q", "--epochs", "6", "--checkpoint-every", "2", "--out", $"{dir}/out", "--log", $"{dir}/log.jsonl");
-        Assert.Equal(1, r.ExitCode);
-        Assert.Contains("warning: checkpoint not written", r.Stderr);
-        Assert.DoesNotContain("   at ", r.Stderr);
-        Assert.Equal(before, File.ReadAllBytes($"{dir}/out/logic.safetensors"));
-        Assert.Equal(6 * 4 + 6, File.ReadAllLines($"{dir}/log.jsonl").Length);
-        Assert.Contains("rows correct: the network", r.Stdout); // the results are still printed
-        Assert.Empty(Directory.EnumerateFiles($"{dir}/out", "*.tmp"));
     }
 
     [Fact]
@@ -114,24 +140,18 @@ public sealed class ResumeTests
     {
         var dir = ShellRunner.TempDir();
         Assert.Equal(0, ShellRunner.Run("logic", "-q", "--epochs", "5", "--out", dir).ExitCode);
-        var r = ShellRunner.Run("logic", "-q", "--epochs", "9", "--out", dir, "--gate", "or", "--resume", $"{dir}/logic.safetensors");
+        var r = ShellRunner.Run("logic", "-q", "--epochs", "9", "--gate", "or", "--resume", dir);
         Assert.Equal(2, r.ExitCode);
-        Assert.Equal("error: --resume " + $"{dir}/logic.safetensors: the checkpoint was made with Gate and, this run has or", r.Stderr.Trim());
-        }
+        Assert.Equal($"error: --resume {dir}: the checkpoint was made with Gate and, this run has or", r.Stderr.Trim());
+    }
 
-    /// <summary>Edits the run options stored in a params checkpoint's metadata (as an older version would have written them).</summary>
-    private static void EditCheckpointOptions(string checkpoint, Action<JsonObject> edit)
+    /// <summary>Edits the run options stored in a run's newest checkpoint.json (as an older version would have written them).</summary>
+    private static void EditCheckpointOptions(string runDir, Action<JsonObject> edit)
     {
-        var bytes = File.ReadAllBytes(checkpoint);
-        var headerLength = (int)BitConverter.ToUInt64(bytes, 0);
-        var header = JsonNode.Parse(bytes.AsSpan(8, headerLength))!.AsObject();
-        var meta = header["__metadata__"]!.AsObject();
-        var options = JsonNode.Parse(meta["options"]!.GetValue<string>())!.AsObject();
-        edit(options);
-        meta["options"] = options.ToJsonString();
-        var text = header.ToJsonString();
-        var newHeader = System.Text.Encoding.UTF8.GetBytes(text.PadRight((text.Length + 7) / 8 * 8));
-        File.WriteAllBytes(checkpoint, [.. BitConverter.GetBytes((ulong)newHeader.Length), .. newHeader, .. bytes[(8 + headerLength)..]]);
+        var path = Path.Combine(NewestCheckpoint(runDir), "checkpoint.json");
+        var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        edit(json["options"]!.AsObject());
+        File.WriteAllText(path, json.ToJsonString());
     }
 
     [Fact]
@@ -139,10 +159,10 @@ public sealed class ResumeTests
     {
         var dir = ShellRunner.TempDir();
         Assert.Equal(0, ShellRunner.Run("xor", "-q", "--epochs", "1", "--out", dir).ExitCode);
-        EditCheckpointOptions($"{dir}/xor.safetensors", o => Assert.True(o.Remove("Data")));
-        var r = ShellRunner.Run("xor", "-q", "--epochs", "2", "--out", dir, "--resume", $"{dir}/xor.safetensors");
+        EditCheckpointOptions(dir, o => Assert.True(o.Remove("Data")));
+        var r = ShellRunner.Run("xor", "-q", "--epochs", "2", "--resume", dir);
         Assert.Equal(2, r.ExitCode);
-        Assert.Equal("error: --resume " + $"{dir}/xor.safetensors: the checkpoint predates the Data option (made by an older version), "
+        Assert.Equal($"error: --resume {dir}: the checkpoint predates the Data option (made by an older version), "
                      + "so it is not known to match this run's Data Python; start a new run", r.Stderr.Trim());
     }
 
@@ -151,9 +171,9 @@ public sealed class ResumeTests
     {
         var dir = ShellRunner.TempDir();
         Assert.Equal(0, ShellRunner.Run("xor", "-q", "--epochs", "1", "--data", "torch", "--out", dir).ExitCode);
-        var r = ShellRunner.Run("xor", "-q", "--epochs", "2", "--out", dir, "--resume", $"{dir}/xor.safetensors");
+        var r = ShellRunner.Run("xor", "-q", "--epochs", "2", "--resume", dir);
         Assert.Equal(2, r.ExitCode);
-        Assert.Equal("error: --resume " + $"{dir}/xor.safetensors: the checkpoint was made with Data Torch, this run has Python", r.Stderr.Trim());
-        Assert.Equal(0, ShellRunner.Run("xor", "-q", "--epochs", "2", "--data", "torch", "--out", dir, "--resume", $"{dir}/xor.safetensors").ExitCode);
-}
+        Assert.Equal($"error: --resume {dir}: the checkpoint was made with Data Torch, this run has Python", r.Stderr.Trim());
+        Assert.Equal(0, ShellRunner.Run("xor", "-q", "--epochs", "2", "--data", "torch", "--resume", dir).ExitCode);
+    }
 }

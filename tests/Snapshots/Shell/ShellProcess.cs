@@ -36,12 +36,29 @@ internal sealed class ShellProcess : IDisposable
     /// <summary>Starts <paramref name="start"/> (another way in, e.g. the ./functional launcher) with its output collected.</summary>
     public static ShellProcess Start(ProcessStartInfo start)
     {
+        start = WithDefaultSignals(start);
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         return new ShellProcess(Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}"));
     }
 
+    // A test run started as a background job of a non-interactive shell (as CI may start it) ignores SIGINT, and an
+    // ignored signal stays ignored across exec: the shell would then never see the Ctrl+C a test sends (seen: every
+    // signal test timed out that way, the child's SigIgn showing INT). `env --default-signal` gives the child the
+    // disposition a terminal gives it; `env` execs, so the pid is the shell's own.
+    private static ProcessStartInfo WithDefaultSignals(ProcessStartInfo start)
+    {
+        var wrapped = new ProcessStartInfo("env") { WorkingDirectory = start.WorkingDirectory, UseShellExecute = false };
+        wrapped.ArgumentList.Add("--default-signal=INT,TERM");
+        wrapped.ArgumentList.Add(start.FileName);
+        foreach (var a in start.ArgumentList) wrapped.ArgumentList.Add(a);
+        foreach (var (key, value) in start.Environment) wrapped.Environment[key] = value;
+        return wrapped;
+    }
+
     public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
 
     public string Stdout { get { lock (_gate) return _stdout.ToString(); } }
     public string Stderr { get { lock (_gate) return _stderr.ToString(); } }
@@ -62,7 +79,16 @@ internal sealed class ShellProcess : IDisposable
     /// <summary>Sends <paramref name="signal"/> (e.g. <see cref="SIGINT"/>) to the process.</summary>
     public void Signal(int signal)
     {
-        if (kill(_process.Id, signal) != 0) throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+        if (!TrySignal(signal)) throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: the process has ended");
+    }
+
+    /// <summary>Sends <paramref name="signal"/>; false if the process had already ended (and been reaped), so there was nobody to signal.</summary>
+    public bool TrySignal(int signal)
+    {
+        if (kill(_process.Id, signal) == 0) return true;
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno == ESRCH) return false;
+        throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {errno}");
     }
 
     /// <summary>Waits for the exit and returns the exit code (128 + n for a death by signal n, as a shell reports it).</summary>
@@ -86,6 +112,7 @@ internal sealed class ShellProcess : IDisposable
     public const int SIGINT = 2;
     public const int SIGKILL = 9;
     public const int SIGTERM = 15;
+    private const int ESRCH = 3;
 
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int sig);

@@ -40,13 +40,13 @@ public sealed class XorExperimentsResumeTests(UninterruptedSuite full) : IClassF
     // The progress lines on a redirected stderr ("xor-experiments: 500/3000 ensemble steps …") come after every epoch
     // of this suite (2 ensembles × 3 epochs × 500 steps): the cancellation then stops the run before the next step.
     [Theory]
-    [InlineData("500/3000", "epoch 2, batch 0")] // inside the first ensemble, at an epoch boundary
-    [InlineData("1500/3000", "epoch 1, batch 0")] // the first ensemble done (its checkpoint written), the second not started
-    [InlineData("2500/3000", "epoch 3, batch 0")] // inside the second ensemble
-    public async Task Interrupted_at_an_epoch_and_resumed_equals_the_uninterrupted_suite(string trigger, string where)
+    [InlineData("500/3000", "epoch 2, batch 0", 500)] // inside the first ensemble, at an epoch boundary
+    [InlineData("1500/3000", "epoch 1, batch 0", 1500)] // the first ensemble done (its checkpoint written), the second not started
+    [InlineData("2500/3000", "epoch 3, batch 0", 2500)] // inside the second ensemble
+    public async Task Interrupted_at_an_epoch_and_resumed_equals_the_uninterrupted_suite(string trigger, string where, int step)
     {
         var (dir, stderr) = await Interrupt(trigger, TimeSpan.Zero);
-        Assert.Contains($"interrupted at {where}; checkpoint saved to {dir}/xor-experiments.safetensors; resume with: ", stderr);
+        Assert.Contains($"interrupted at {where}; checkpoint saved to {dir}/checkpoints/step-{step:D9}; resume with: ", stderr);
         ResumeAndCompare(dir);
     }
 
@@ -64,9 +64,9 @@ public sealed class XorExperimentsResumeTests(UninterruptedSuite full) : IClassF
     {
         var (dir, _) = await Interrupt("500/3000", TimeSpan.Zero);
         string[] other = [.. UninterruptedSuite.Options.Select(a => a == "2" ? "3" : a)]; // --repeats 3
-        var r = ShellRunner.Run([.. other, "--out", dir, "--resume", $"{dir}/xor-experiments.safetensors"]);
+        var r = ShellRunner.Run([.. other, "--resume", dir]);
         Assert.Equal(2, r.ExitCode);
-        Assert.Equal($"error: --resume {dir}/xor-experiments.safetensors: the checkpoint was made with Repeats 2, this run has 3", r.Stderr.Trim());
+        Assert.Equal($"error: --resume {dir}: the checkpoint was made with Repeats 2, this run has 3", r.Stderr.Trim());
     }
 
     private static async Task<(string Dir, string Stderr)> Interrupt(string trigger, TimeSpan delay)
@@ -80,13 +80,13 @@ public sealed class XorExperimentsResumeTests(UninterruptedSuite full) : IClassF
         var code = await Functional.Shell.Cli.RunAsync(args, stdout, stderr, cts.Token);
         Assert.True(code == 130, $"exit {code}\n{stdout}\n{stderr}");
         Assert.Contains("--resume", stderr.ToString());
-        Assert.True(File.Exists(Path.Combine(dir, "xor-experiments.safetensors")));
+        Assert.NotEmpty(Directory.GetDirectories(Path.Combine(dir, "checkpoints"), "step-*"));
         return (dir, stderr.ToString());
     }
 
     private void ResumeAndCompare(string dir)
     {
-        var resumed = ShellRunner.Run([.. UninterruptedSuite.Options, "--out", dir, "--resume", $"{dir}/xor-experiments.safetensors"]);
+        var resumed = ShellRunner.Run([.. UninterruptedSuite.Options, "--resume", dir]);
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         Assert.Contains("resuming ", resumed.Stdout);
         Assert.Equal(File.ReadAllBytes($"{full.Dir}/xor-experiments.csv"), File.ReadAllBytes($"{dir}/xor-experiments.csv"));
@@ -96,7 +96,10 @@ public sealed class XorExperimentsResumeTests(UninterruptedSuite full) : IClassF
         Assert.Equal(6, plots.Count);
         Assert.Equal(plots, Directory.GetFiles(dir, "*.png").Select(Path.GetFileName).Order().ToList());
         foreach (var png in plots) Assert.True(File.ReadAllBytes($"{full.Dir}/{png}").SequenceEqual(File.ReadAllBytes($"{dir}/{png}")), $"{png} differs");
-        Assert.Equal(ResumeTests.ParamsBytes($"{full.Dir}/xor-experiments.safetensors"), ResumeTests.ParamsBytes($"{dir}/xor-experiments.safetensors"));
+        Assert.Equal(ResumeTests.ParamsBytes(full.Dir), ResumeTests.ParamsBytes(dir));
+        // The log holds every member_epoch event once, in order, as the uninterrupted suite's does.
+        Assert.Equal(ResumeTests.Events($"{full.Dir}/log.jsonl"), ResumeTests.Events($"{dir}/log.jsonl"));
+        Assert.Equal(File.ReadAllLines($"{full.Dir}/metrics.csv"), File.ReadAllLines($"{dir}/metrics.csv"));
     }
 
     // The one field that measures the wall clock, not the results.
