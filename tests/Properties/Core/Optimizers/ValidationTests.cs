@@ -15,7 +15,8 @@ namespace Functional.Properties.Core.Optimizers;
 public sealed class ValidationTests
 {
     // The values at torch's limits, and whether torch.optim 1.13 accepted each one (measured with /usr/bin/python3:
-    // torch.optim.SGD(params, lr=v) and so on, one parameter changed at a time from valid defaults).
+    // torch.optim.SGD(params, lr=v) and so on, one parameter changed at a time from valid defaults). TorchSharp's own
+    // optim.Adam is no oracle here: it accepts NaN for every parameter, where torch.optim refuses it (PITFALLS.md).
     private static readonly double[] Edges =
         [double.NegativeInfinity, -1, -double.Epsilon, -0.0, 0, double.Epsilon, 0.5, 1 - Math.Pow(2, -53), 1, 1 + Math.Pow(2, -52), 1e300, double.PositiveInfinity, double.NaN];
 
