@@ -83,6 +83,19 @@ public sealed class ParamsValueTests
     }
 
     [Fact]
+    public void Every_tensor_must_match_not_just_one()
+    {
+        using var scope = NewDisposeScope();
+        Params Two(double[] b, params long[] bShape) => Params.Of(["w", "b"], [tensor(new double[] { 1, 2 }), tensor(b).reshape(bShape)]);
+        var a = Two([3], 1);
+        Assert.True(a.ValueEquals(Two([3], 1)) && a.AllClose(Two([3], 1)));
+        Assert.False(a.ValueEquals(Two([4], 1)));   // the first tensor equal, the second not
+        Assert.False(a.AllClose(Two([4], 1)));
+        Assert.False(a.AllClose(Two([3], 1, 1)));   // the second tensor's shape differs (allclose alone would broadcast it)
+        Assert.False(a.ValueEquals(Two([3], 1, 1)));
+    }
+
+    [Fact]
     public void Of_is_the_constructor()
     {
         using var scope = NewDisposeScope();
