@@ -38,6 +38,7 @@ public sealed class PyRandom : IEquatable<PyRandom>
         int i = 1, j = 0;
         for (var k = Math.Max(StateWords, key.Length); k > 0; k--)
         {
+            // Stryker disable once Bitwise : on a uint, >> and >>> are the same shift
             mt[i] = (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >> 30)) * 1664525u)) + key[j] + (uint)j;
             i++; j++;
             if (i >= StateWords) { mt[0] = mt[StateWords - 1]; i = 1; }
@@ -45,6 +46,7 @@ public sealed class PyRandom : IEquatable<PyRandom>
         }
         for (var k = StateWords - 1; k > 0; k--)
         {
+            // Stryker disable once Bitwise : on a uint, >> and >>> are the same shift
             mt[i] = (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >> 30)) * 1566083941u)) - (uint)i;
             i++;
             if (i >= StateWords) { mt[0] = mt[StateWords - 1]; i = 1; }
@@ -121,6 +123,7 @@ public sealed class PyRandom : IEquatable<PyRandom>
     {
         mt[0] = seed;
         for (var i = 1; i < StateWords; i++)
+            // Stryker disable once Bitwise : on a uint, >> and >>> are the same shift
             mt[i] = 1812433253u * (mt[i - 1] ^ (mt[i - 1] >> 30)) + (uint)i;
     }
 
@@ -130,6 +133,7 @@ public sealed class PyRandom : IEquatable<PyRandom>
         var bytes = magnitude.ToByteArray(isUnsigned: true, isBigEndian: false);
         var key = new uint[(bytes.Length + 3) / 4];
         for (var b = 0; b < bytes.Length; b++)
+            // Stryker disable once Assignment : the key words start at 0 and each byte sets bits of its own, so |= and ^= agree
             key[b / 4] |= (uint)bytes[b] << (8 * (b % 4));
         return key;
     }
@@ -154,6 +158,7 @@ public sealed class PyRandomStream
     /// <summary>Closes the stream and returns its state as a value (which takes over the words); later calls throw.</summary>
     internal PyRandom Close()
     {
+        // Stryker disable once String : unreachable, Draw closes each stream exactly once
         var mt = _mt ?? throw new InvalidOperationException("the stream is already closed");
         _mt = null;
         return PyRandom.Adopt(mt, _index);
@@ -169,9 +174,11 @@ public sealed class PyRandomStream
             _index = 0;
         }
         var y = mt[_index++];
+        // Stryker disable once Bitwise : on a uint, >> and >>> are the same shift
         y ^= y >> 11;
         y ^= (y << 7) & 0x9d2c5680u;
         y ^= (y << 15) & 0xefc60000u;
+        // Stryker disable once Bitwise : on a uint, >> and >>> are the same shift
         y ^= y >> 18;
         return y;
     }
@@ -179,7 +186,9 @@ public sealed class PyRandomStream
     /// <summary><c>random.random()</c>: (a >> 5)·2^26 + (b >> 6), over 2^53, for the next two outputs a, b.</summary>
     public double Random()
     {
+        // Stryker disable once Bitwise : on a uint, >> and >>> are the same shift
         var a = NextUInt32() >> 5;
+        // Stryker disable once Bitwise : on a uint, >> and >>> are the same shift
         var b = NextUInt32() >> 6;
         return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0);
     }
@@ -188,6 +197,7 @@ public sealed class PyRandomStream
     public uint GetRandBits32(int k)
     {
         if (k is < 0 or > 32) throw new ArgumentOutOfRangeException(nameof(k), k, "GetRandBits32 takes 0 to 32 bits");
+        // Stryker disable once Bitwise : on a uint, >> and >>> are the same shift
         return k == 0 ? 0u : NextUInt32() >> (32 - k);
     }
 
@@ -198,16 +208,21 @@ public sealed class PyRandomStream
     public BigInteger GetRandBits(int k)
     {
         if (k < 0) throw new ArgumentOutOfRangeException(nameof(k), k, "number of bits must be non-negative");
+        // Stryker disable once Equality : k = 32 on the wide path draws the same one output
         if (k <= 32) return GetRandBits32(k);
         var words = (k - 1) / 32 + 1;
         var bytes = new byte[words * 4];
         for (var i = 0; i < words; i++, k -= 32)
         {
             var r = NextUInt32();
+            // Stryker disable once Equality,Assignment : a shift by 0 (k = 32) changes nothing, and on a uint >>= and >>>= are the same shift
             if (k < 32) r >>= 32 - k;
             bytes[4 * i] = (byte)r;
+            // Stryker disable once Bitwise : on a uint, >> and >>> are the same shift
             bytes[4 * i + 1] = (byte)(r >> 8);
+            // Stryker disable once Bitwise : on a uint, >> and >>> are the same shift
             bytes[4 * i + 2] = (byte)(r >> 16);
+            // Stryker disable once Bitwise : on a uint, >> and >>> are the same shift
             bytes[4 * i + 3] = (byte)(r >> 24);
         }
         return new BigInteger(bytes, isUnsigned: true, isBigEndian: false);
@@ -216,7 +231,9 @@ public sealed class PyRandomStream
     /// <summary>CPython's <c>_randbelow(n)</c>, n ≥ 1: <c>getrandbits(n.bit_length())</c>, drawn again while ≥ n.</summary>
     public BigInteger RandBelow(BigInteger n)
     {
+        // Stryker disable once Equality : n = 0 then reaches RandBelow(uint), which refuses it with the same exception and message
         if (n.Sign <= 0) throw new ArgumentOutOfRangeException(nameof(n), n, "RandBelow needs n ≥ 1");
+        // Stryker disable once Equality : n = 2^32 - 1 on the wide path draws the same 32 bits
         if (n <= uint.MaxValue) return RandBelow((uint)n);
         var k = (int)n.GetBitLength();
         BigInteger r;
@@ -246,6 +263,7 @@ public sealed class PyRandomStream
     {
         if (b < a) throw new ArgumentException($"empty range for randint({a}, {b})");
         var width = (long)b - a + 1;
+        // Stryker disable once Conditional,Equality : the wide path draws the same values (tested), at width 2^32 - 1 too; the narrow one only avoids big integers
         return width <= uint.MaxValue ? a + RandBelow((uint)width) : a + (long)RandBelow(new BigInteger(width));
     }
 
@@ -256,14 +274,17 @@ public sealed class PyRandomStream
         for (kk = 0; kk < N - M; kk++)
         {
             var y = (mt[kk] & upper) | (mt[kk + 1] & lower);
+            // Stryker disable once Bitwise : on a uint, >> and >>> are the same shift
             mt[kk] = mt[kk + M] ^ (y >> 1) ^ ((y & 1) * matrixA);
         }
         for (; kk < N - 1; kk++)
         {
             var y = (mt[kk] & upper) | (mt[kk + 1] & lower);
+            // Stryker disable once Bitwise : on a uint, >> and >>> are the same shift
             mt[kk] = mt[kk + (M - N)] ^ (y >> 1) ^ ((y & 1) * matrixA);
         }
         var last = (mt[N - 1] & upper) | (mt[0] & lower);
+        // Stryker disable once Bitwise : on a uint, >> and >>> are the same shift
         mt[N - 1] = mt[M - 1] ^ (last >> 1) ^ ((last & 1) * matrixA);
     }
 }

@@ -38,6 +38,7 @@ public static class Gradients
             throw new ArgumentException($"the loss must have one element, got shape [{string.Join(", ", value.shape)}]");
         if (!value.requires_grad)
             throw new ArgumentException("the loss does not depend on any parameter (it does not require grad)");
+        // Stryker disable once Boolean : a retained graph only keeps its buffers until the loss is freed; no caller can reach it again (Compute detaches the value it returns)
         var grads = autograd.grad([value], leaves.Values, retain_graph: false, create_graph: false, allow_unused: true);
         // Map keeps at's names (validated when at was built) and visits the tensors in order, index by index.
         var i = 0;

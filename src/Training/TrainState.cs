@@ -118,6 +118,7 @@ public sealed record Trainer(MlpSpec Spec, Loss Loss, Optimizer Optimizer) : ITr
         var (p2, o2) = state.Optimizer.Update(state.Params, grads, state.Step + 1);
         double value;
         using (var scalar = loss.ToScalar()) value = scalar.ToDouble(); // disposed here, not left to the finalizer thread
+        // Stryker disable once Arithmetic : only the list's initial capacity
         var keep = new List<IDisposable>(p2.Count + 3 * p2.Count);
         foreach (var t in p2.Values) keep.Add(t);
         foreach (var t in o2.TensorValues) keep.Add(t);

@@ -89,13 +89,15 @@ public static class Ensemble
             case Loss.Nll:
                 return nn.functional.nll_loss(output.flatten(0, 1), target.flatten(), reduction: nn.Reduction.None).reshape(k, -1).mean([1]);
             default:
+                // Stryker disable once String : unreachable, Loss is a closed set and each of its cases has a case above
                 throw new ArgumentException($"loss {loss.Name} has no per-member form");
         }
     }
 
-    /// <summary>A float tensor's values as doubles (exact: every float is a double).</summary>
+    /// <summary>A float32 or float64 tensor's values as doubles (exact: every float is a double).</summary>
     internal static double[] ToDoubles(Tensor t)
     {
+        if (t.dtype == ScalarType.Float64) return t.data<double>().ToArray();
         var floats = t.data<float>().ToArray();
         var values = new double[floats.Length];
         for (var i = 0; i < values.Length; i++) values[i] = floats[i];

@@ -40,7 +40,8 @@ public sealed class MemberLayout : IDisposable
                     if (specs[k].HiddenActivation == activation)
                         for (var j = 0; j < specs[k].Hidden[l]; j++) m[k, j] = 1;
                 using var flat = tensor(m);
-                masks[l] = flat.unsqueeze(1).contiguous(); // [K, 1, H]: broadcast over the batch
+                using var column = flat.unsqueeze(1);
+                masks[l] = column.contiguous(); // [K, 1, H]: broadcast over the batch
             }
             _masks.Add((activation, masks));
         }

@@ -11,43 +11,11 @@ using static TorchSharp.torch;
 namespace Functional.Properties.Core;
 
 /// <summary>
-/// <see cref="MlpSpec.Layers"/> is the one walk over a network: it chains the spec's sizes, carries its activations and
-/// names every parameter; the init, the params accessors and the ensemble layout all agree with it.
+/// <see cref="MlpSpec.Layers"/> is the one walk over a network (tests/Model checks the walk itself): the exercises' specs
+/// and the ensemble layout agree with it.
 /// </summary>
 public sealed class LayerProperties
 {
-    [Property]
-    public void Layers_chain_the_sizes_carry_the_activations_and_name_the_params(NetCase c)
-    {
-        var spec = c.Spec;
-        var layers = spec.Layers;
-        var sizes = spec.Sizes();
-        Assert.Equal(spec.LayerCount, layers.Length);
-        for (var i = 0; i < layers.Length; i++)
-        {
-            Assert.Equal(i, layers[i].Index);
-            Assert.Equal((sizes[i], sizes[i + 1]), (layers[i].In, layers[i].Out));
-            Assert.Equal(i < layers.Length - 1 ? spec.HiddenActivation : spec.Head, layers[i].Activation);
-            Assert.Equal([layers[i].Out, layers[i].In], layers[i].WeightShape);
-            Assert.Equal([layers[i].Out], layers[i].BiasShape);
-        }
-        Assert.Equal(layers.SelectMany(l => new[] { l.WeightName, l.BiasName }).ToArray(), spec.ParamNames().ToArray());
-    }
-
-    [Property]
-    public void The_init_draws_each_layer_in_the_shape_its_LayerSpec_gives(NetCase c)
-    {
-        using var p = Init.Initialize(c.Spec, Rng.Seed(c.Seed)).Value;
-        Assert.Equal(c.Spec.ParamNames().ToArray(), p.Names.ToArray());
-        foreach (var layer in c.Spec.Layers)
-        {
-            Assert.Equal(layer.WeightShape, p.Weight(layer).shape);
-            Assert.Equal(layer.BiasShape, p.Bias(layer).shape);
-            Assert.Same(p[layer.WeightName], p.Weight(layer));
-            Assert.Same(p[layer.BiasName], p.Bias(layer));
-        }
-    }
-
     [Fact]
     public void Layer_names_are_l1_l2_by_default_or_the_specs_own()
     {
@@ -60,22 +28,9 @@ public sealed class LayerProperties
         Assert.Equal(new LayerSpec(3, "fc4", 64, 10, new Activation.LogSoftmax()), mnist[3]);
     }
 
-    /// <summary>1–4 members sharing the layer count and outputs, each with its own input width, hidden widths and activation.</summary>
-    private static Gen<MlpSpec[]> Members =>
-        from depth in Gen.Choose(0, 2)
-        from outputs in Gen.Choose(1, 3)
-        from k in Gen.Choose(1, 4)
-        from members in Gen.ArrayOf(
-            from inputs in Gen.Choose(1, 4)
-            from hidden in Gen.ArrayOf(Gen.Choose(1, 5), depth)
-            from activation in Gen.Elements<Activation>(new Activation.Relu(), new Activation.Tanh())
-            select new MlpSpec(inputs, hidden, outputs, activation, new Activation.Identity()),
-            k)
-        select members;
-
     [Property(MaxTest = 40)]
     public Property Padding_puts_each_member_in_the_envelopes_corner_and_unpadding_gives_it_back_bit_for_bit() =>
-        Prop.ForAll(Members.ToArbitrary(), specs =>
+        Prop.ForAll(Arbitraries.EnsembleMembers.ToArbitrary(), specs =>
         {
             using var scope = NewDisposeScope();
             using var layout = new MemberLayout(specs);

@@ -118,7 +118,8 @@ public sealed class LoopTests
     {
         using var setup = SmallEnsemble(1);
         var plan = setup.Plan with { Start = new Position(1, 10) };
-        Assert.Throws<ArgumentException>(() => Loop.Run(setup.Trainer, setup.Initial, plan).ToList());
+        Assert.Equal("an ensemble resumed at epoch 1, batch 10 needs the members' loss sums so far (Position.MemberLossSums)",
+            Assert.Throws<ArgumentException>(() => Loop.Run(setup.Trainer, setup.Initial, plan).ToList()).Message);
     }
 
     [Fact]
@@ -228,7 +229,8 @@ public sealed class LoopTests
     {
         var s = Make(0.01);
         var plan = Plan(s, 1) with { Evaluate = (_, rng) => new(new Evaluation.OfMembers([0.5], [1.0]), rng) };
-        Assert.Throws<ArgumentException>(() => Loop.Run(s.Trainer, s.Trainer.Start(s.Init, s.Rng), plan).ToList());
+        Assert.Equal("the plan's evaluation returned per-member values for a single model (expected Evaluation.OfModel)",
+            Assert.Throws<ArgumentException>(() => Loop.Run(s.Trainer, s.Trainer.Start(s.Init, s.Rng), plan).ToList()).Message);
     }
 
     [Theory]

@@ -5,43 +5,15 @@ using Functional.Model;
 using Functional.Training.Data;
 using Functional.Training.Optimizers;
 
+using Functional.Properties.Support;
+using static Functional.Tests.Shared.ModelArbitraries;
+
+// Every [Property] in this assembly: at least 100 cases, the model's Arbitraries and these, FSCHECK_REPLAY/FSCHECK_MAXTEST honoured.
+[assembly: PropertyDefaults(typeof(Arbitraries))]
+
 namespace Functional.Properties.Support;
 
-// Generated cases are small records of shapes, choices and hyper-parameters plus a Seed from which the tensor contents
-// are drawn (see Draws). Every Arbitrary here has a shrinker, so a failure is reported at the smallest case FsCheck finds:
-// batch 1, width 1, fewer layers, default hyper-parameters, seed 0. No unbounded doubles anywhere (no NaN/∞).
-
-/// <summary>A [Rows × Cols] float64 matrix drawn from Seed (e.g. a batch of activations or logits).</summary>
-public sealed record Matrix(int Rows, int Cols, int Seed)
-{
-    public long[] Shape => [Rows, Cols];
-    public override string ToString() => $"Matrix [{Rows}x{Cols}] seed {Seed}";
-}
-
-/// <summary>A Linear layer case: x [Batch, In], W [Out, In], b [Out], drawn from Seed.</summary>
-public sealed record LinearCase(int Batch, int In, int Out, int Seed)
-{
-    public override string ToString() => $"Linear batch {Batch}, {In} -> {Out}, seed {Seed}";
-}
-
-/// <summary>An Elu alpha in [0.05, 3].</summary>
-public sealed record EluAlpha(double Value)
-{
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"alpha {Value}");
-}
-
-/// <summary>A whole network and loss: a spec whose head suits the loss, a batch size, and the Seed for params and data.</summary>
-public sealed record NetCase(MlpSpec Spec, Loss Loss, int Batch, int Seed)
-{
-    public override string ToString() =>
-        $"{Describe(Spec)}, loss {Loss.Name}, batch {Batch}, seed {Seed}";
-
-    public static string Describe(MlpSpec s) =>
-        $"{string.Join("-", s.Sizes())} {Name(s.HiddenActivation)}/{Name(s.Head)}{(s.SqueezeOutput ? " squeezed" : "")}";
-
-    private static string Name(Activation a) =>
-        a is Activation.Elu e ? string.Create(CultureInfo.InvariantCulture, $"elu({e.Alpha})") : a.Name;
-}
+// The optimizer and data cases; the model's (Matrix, NetCase, …) and the shrink helpers are in tests/Shared/Support.
 
 /// <summary>SGD against torch.optim.SGD: hyper-parameters, number of steps, param shapes w [Rows, Cols] and b [Rows], gradient scale.</summary>
 public sealed record SgdCase(Sgd Sgd, int Steps, int Rows, int Cols, double GradScale, int Seed)
@@ -66,100 +38,35 @@ public sealed record StepCase(NetCase Net, Optimizer Optimizer)
 /// <summary>An epoch of Samples samples cut into batches of BatchSize (shuffles drawn from Seed).</summary>
 public sealed record EpochCase(int Samples, int BatchSize, int Seed);
 
+/// <summary>How an optimizer is run against torch.optim: steps, param shapes w [Rows, Cols] and b [Rows], gradient scale, seed.</summary>
+public sealed record OracleRun(int Steps, int Rows, int Cols, double GradScale, int Seed)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Steps} steps, w [{Rows}x{Cols}], grads x{GradScale}, seed {Seed}");
+}
+
+/// <summary>The values of one SGD option grid: each option off or at its value (momentum × dampening × Nesterov × weight decay).</summary>
+public sealed record SgdGrid(double Lr, double Momentum, double Dampening, double WeightDecay, OracleRun Run)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"lr {Lr}, momentum {Momentum}, dampening {Dampening}, weight decay {WeightDecay}, {Run}");
+}
+
+/// <summary>The values of one Adam option grid: β₁ 0 or its value × ε 0 or its value × AMSGrad × weight decay, at the drawn β₂.</summary>
+public sealed record AdamGrid(double Lr, double Beta1, double Beta2, double Eps, double WeightDecay, OracleRun Run)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"lr {Lr}, betas ({Beta1}, {Beta2}), eps {Eps}, weight decay {WeightDecay}, {Run}");
+}
+
 /// <summary>A train/test split of Samples samples at TrainFraction (random splits drawn from Seed).</summary>
 public sealed record SplitCase(int Samples, double TrainFraction, SplitMode Mode, int Seed)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Samples} samples at {TrainFraction}, {Mode}, seed {Seed}");
 }
 
-/// <summary>The Arbitraries every property uses (registered assembly-wide by <see cref="PropertyDefaultsAttribute"/>).</summary>
+/// <summary>The optimizer and data Arbitraries (registered assembly-wide with the model's by <see cref="PropertyDefaultsAttribute"/>).</summary>
 public static class Arbitraries
 {
-    private const int MaxSeed = 100_000;
-
-    public static Arbitrary<Matrix> Matrix() => Arb.From(
-        from r in Gen.Choose(1, 5) from c in Gen.Choose(1, 5) from s in Seeds select new Matrix(r, c, s),
-        m => Shrink(m,
-            Ints(m.Rows, 1).Select(r => m with { Rows = r }),
-            Ints(m.Cols, 1).Select(c => m with { Cols = c }),
-            Ints(m.Seed, 0).Select(s => m with { Seed = s })));
-
-    public static Arbitrary<LinearCase> LinearCase() => Arb.From(
-        from b in Gen.Choose(1, 5) from i in Gen.Choose(1, 5) from o in Gen.Choose(1, 5) from s in Seeds
-        select new LinearCase(b, i, o, s),
-        c => Shrink(c,
-            Ints(c.Batch, 1).Select(b => c with { Batch = b }),
-            Ints(c.In, 1).Select(i => c with { In = i }),
-            Ints(c.Out, 1).Select(o => c with { Out = o }),
-            Ints(c.Seed, 0).Select(s => c with { Seed = s })));
-
-    public static Arbitrary<EluAlpha> EluAlpha() => Arb.From(
-        Gen.Choose(5, 300).Select(i => new EluAlpha(i / 100.0)),
-        a => Doubles(a.Value, 1.0, 0.05, 3).Select(v => new EluAlpha(v)));
-
-    // ------------------------------------------------------------------ networks
-
-    private static Gen<Activation> Alpha => Gen.Choose(5, 300).Select(i => (Activation)new Activation.Elu(i / 100.0));
-
-    private static Gen<Activation> HiddenActivations => Gen.OneOf(
-        Gen.Constant<Activation>(new Activation.Relu()), Gen.Constant<Activation>(new Activation.Sigmoid()),
-        Gen.Constant<Activation>(new Activation.Tanh()), Gen.Constant<Activation>(new Activation.Identity()), Alpha);
-
-    /// <summary>A loss with a head that suits it: Mse after any element-wise head, Bce after Sigmoid, CrossEntropy on raw logits, Nll after LogSoftmax.</summary>
-    private static Gen<(Loss, Activation)> LossAndHead => Gen.OneOf(
-        HiddenActivations.Select(h => ((Loss)new Loss.Mse(), h)),
-        Gen.Constant(((Loss)new Loss.Bce(), (Activation)new Activation.Sigmoid())),
-        Gen.Constant(((Loss)new Loss.CrossEntropy(), (Activation)new Activation.Identity())),
-        Gen.Constant(((Loss)new Loss.Nll(), (Activation)new Activation.LogSoftmax())));
-
-    private static Gen<NetCase> Nets =>
-        from inputs in Gen.Choose(1, 4)
-        from depth in Gen.Choose(0, 3)
-        from hidden in Gen.ArrayOf(Gen.Choose(1, 5), depth)
-        from outputs in Gen.Choose(1, 4)
-        from act in HiddenActivations
-        from lossHead in LossAndHead
-        from squeeze in Gen.Elements(false, true)
-        from batch in Gen.Choose(1, 6)
-        from seed in Seeds
-        let canSqueeze = outputs == 1 && lossHead.Item1 is Loss.Mse or Loss.Bce
-        select new NetCase(
-            new MlpSpec(inputs, hidden, outputs, act, lossHead.Item2) { SqueezeOutput = squeeze && canSqueeze },
-            lossHead.Item1, batch, seed);
-
-    private static IEnumerable<NetCase> ShrinkNet(NetCase c)
-    {
-        var s = c.Spec;
-        var hidden = s.Hidden.ToArray();
-        var candidates = new List<NetCase>();
-        for (var i = 0; i < hidden.Length; i++)
-        {
-            candidates.Add(c with { Spec = s with { Hidden = [.. hidden.Where((_, j) => j != i)] } });
-            foreach (var w in Ints(hidden[i], 1))
-                candidates.Add(c with { Spec = s with { Hidden = [.. hidden.Select((h, j) => j == i ? w : h)] } });
-        }
-        candidates.AddRange(Ints(s.Inputs, 1).Select(n => c with { Spec = s with { Inputs = n } }));
-        candidates.AddRange(Ints(s.Outputs, 1).Select(n => c with { Spec = s with { Outputs = n, SqueezeOutput = s.SqueezeOutput && n == 1 } }));
-        candidates.AddRange(Ints(c.Batch, 1).Select(b => c with { Batch = b }));
-        candidates.AddRange(Ints(c.Seed, 0).Select(n => c with { Seed = n }));
-        if (s.SqueezeOutput) candidates.Add(c with { Spec = s with { SqueezeOutput = false } });
-        candidates.AddRange(SimplerActivations(s.HiddenActivation).Select(a => c with { Spec = s with { HiddenActivation = a } }));
-        if (c.Loss is Loss.Mse)
-            candidates.AddRange(SimplerActivations(s.Head).Select(a => c with { Spec = s with { Head = a } }));
-        else
-            candidates.Add(c with { Loss = new Loss.Mse(), Spec = s with { Head = new Activation.Identity() } });
-        return Shrink(c, candidates);
-    }
-
-    private static IEnumerable<Activation> SimplerActivations(Activation a) => a switch
-    {
-        Activation.Identity => [],
-        Activation.Elu e when e.Alpha != 1 => [new Activation.Identity(), new Activation.Elu(1)],
-        _ => [new Activation.Identity()],
-    };
-
-    public static Arbitrary<NetCase> NetCase() => Arb.From(Nets, ShrinkNet);
-
     // ------------------------------------------------------------------ optimizers
 
     private static Gen<Sgd> Sgds =>
@@ -239,6 +146,53 @@ public static class Arbitraries
                 _ => [],
             }));
 
+    private static Gen<OracleRun> OracleRuns =>
+        from steps in Gen.Choose(5, 15) from r in Gen.Choose(1, 4) from c in Gen.Choose(1, 4) from scale in GradScales from s in Seeds
+        select new OracleRun(steps, r, c, scale, s);
+
+    private static IEnumerable<OracleRun> ShrinkRun(OracleRun r) => Shrink(r,
+        Ints(r.Steps, 5).Select(n => r with { Steps = n }),
+        Ints(r.Rows, 1).Select(n => r with { Rows = n }),
+        Ints(r.Cols, 1).Select(n => r with { Cols = n }),
+        GradScale(r.GradScale).Select(v => r with { GradScale = v }),
+        Ints(r.Seed, 0).Select(n => r with { Seed = n }));
+
+    public static Arbitrary<SgdGrid> SgdGrid() => Arb.From(
+        from lr in Gen.Choose(1, 500) from m in Gen.Choose(1, 99) from d in Gen.Choose(1, 150) from wd in Gen.Choose(1, 100) from run in OracleRuns
+        select new SgdGrid(lr / 1000.0, m / 100.0, d / 100.0, wd / 1000.0, run),
+        g => Shrink(g,
+            Doubles(g.Lr, 0.1, 0.001, 0.5).Select(v => g with { Lr = v }),
+            Doubles(g.Momentum, 0.9, 0.01, 0.99).Select(v => g with { Momentum = v }),
+            Doubles(g.Dampening, 0.5, 0.01, 1.5).Select(v => g with { Dampening = v }),
+            Doubles(g.WeightDecay, 0.01, 0.001, 0.1).Select(v => g with { WeightDecay = v }),
+            ShrinkRun(g.Run).Select(r => g with { Run = r })));
+
+    public static Arbitrary<AdamGrid> AdamGrid() => Arb.From(
+        from lr in Gen.Choose(1, 100) from b1 in Gen.Choose(1, 99)
+        from b2 in Gen.OneOf(Gen.Elements(0.0, 0.9, 0.99, 0.999, 0.9999), Gen.Choose(500, 999).Select(i => i / 1000.0))
+        from eps in Gen.Elements(1e-8, 1e-6, 1e-4, 1e-3, 1e-1) from wd in Gen.Choose(1, 100) from run in OracleRuns
+        select new AdamGrid(lr / 1000.0, b1 / 100.0, b2, eps, wd / 1000.0, run),
+        g => Shrink(g,
+            Doubles(g.Lr, 0.01, 0.001, 0.1).Select(v => g with { Lr = v }),
+            Doubles(g.Beta1, 0.9, 0.01, 0.99).Select(v => g with { Beta1 = v }),
+            Doubles(g.Beta2, 0.999, 0, 0.9999).Select(v => g with { Beta2 = v }),
+            Doubles(g.Eps, 1e-8, 1e-8, 0.1).Select(v => g with { Eps = v }),
+            Doubles(g.WeightDecay, 0.01, 0.001, 0.1).Select(v => g with { WeightDecay = v }),
+            ShrinkRun(g.Run).Select(r => g with { Run = r })));
+
+    /// <summary>Ensemble members of different shapes: 1–4 members sharing the layer count and outputs, each with its own input width, hidden widths and activation.</summary>
+    internal static Gen<MlpSpec[]> EnsembleMembers =>
+        from depth in Gen.Choose(0, 2)
+        from outputs in Gen.Choose(1, 3)
+        from k in Gen.Choose(1, 4)
+        from members in Gen.ArrayOf(
+            from inputs in Gen.Choose(1, 4)
+            from hidden in Gen.ArrayOf(Gen.Choose(1, 5), depth)
+            from activation in Gen.Elements<Activation>(new Activation.Relu(), new Activation.Tanh())
+            select new MlpSpec(inputs, hidden, outputs, activation, new Activation.Identity()),
+            k)
+        select members;
+
     // ------------------------------------------------------------------ data
 
     public static Arbitrary<EpochCase> EpochCase() => Arb.From(
@@ -260,8 +214,6 @@ public static class Arbitraries
 
     // ------------------------------------------------------------------ helpers
 
-    private static Gen<int> Seeds => Gen.Choose(0, MaxSeed);
-
     private static Gen<double> GradScales => Gen.Elements(1e-3, 0.1, 1.0, 10.0);
 
     private static IEnumerable<double> GradScale(double g) => g == 1.0 ? [] : [1.0];
@@ -280,20 +232,4 @@ public static class Arbitraries
 
     /// <summary>The scalar rate of a generated optimizer (the generators make no per-member rates).</summary>
     public static double Lr(LearningRate lr) => lr.Scalar ?? throw new ArgumentException("a per-member learning rate");
-
-    /// <summary>Smaller integers toward <paramref name="min"/>: min itself, the midpoint, one less.</summary>
-    public static IEnumerable<int> Ints(int x, int min) =>
-        x <= min ? [] : new[] { min, min + (x - min) / 2, x - 1 }.Where(v => v >= min && v < x).Distinct();
-
-    /// <summary>Simpler doubles in [lo, hi]: the preferred value, then x rounded to 1 and 2 decimals.</summary>
-    public static IEnumerable<double> Doubles(double x, double preferred, double lo, double hi) =>
-        new[] { preferred, Math.Round(x, 1), Math.Round(x, 2) }.Where(v => v != x && v >= lo && v <= hi).Distinct();
-
-    /// <summary>As <see cref="Doubles"/>, but nothing for 0 (an option that is off): turning it off is its own candidate, and 0 → preferred → 0 would cycle.</summary>
-    public static IEnumerable<double> NonZeroDoubles(double x, double preferred, double lo, double hi) =>
-        x == 0 ? [] : Doubles(x, preferred, lo, hi);
-
-    /// <summary>All candidates of all shrink strategies, in order (earlier strategies are tried first), without the value itself.</summary>
-    private static IEnumerable<T> Shrink<T>(T value, params IEnumerable<T>[] strategies) where T : notnull =>
-        strategies.SelectMany(s => s).Where(c => !c.Equals(value));
 }

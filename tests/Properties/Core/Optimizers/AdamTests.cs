@@ -87,6 +87,12 @@ public sealed class AdamTests
         Assert.Equal(adam, adam.With());
         Assert.Equal(new Adam(0.01, WeightDecay: 0.1, Amsgrad: true), adam.With(amsgrad: true));
         Assert.Equal(new Adam(0.01, 0.5, WeightDecay: 0.1), adam.With(beta1: 0.5));
+        Assert.Equal(new Adam(0.25, WeightDecay: 0.1), adam.With(lr: 0.25));
+        Assert.Equal(new Adam(0.01, Beta2: 0.5, WeightDecay: 0.1), adam.With(beta2: 0.5));
+        Assert.Equal(new Adam(0.01, Eps: 0.125, WeightDecay: 0.1), adam.With(eps: 0.125));
+        Assert.Equal(new Adam(0.01, WeightDecay: 0.5), adam.With(weightDecay: 0.5));
+        var all = new Adam(0.3, 0.7, 0.8, 1e-3, 0.01, true);
+        Assert.Equal(all, all.With());
         Assert.Equal("Invalid beta parameter at index 1: 1", Assert.Throws<ArgumentException>(() => adam.With(beta2: 1)).Message);
     }
 

@@ -28,6 +28,9 @@ public sealed class LearningRateTests
         Assert.Equal(LearningRate.PerMember([0.1, 0.2]).GetHashCode(), a.GetHashCode());
         Assert.NotEqual(LearningRate.PerMember([0.2, 0.1]), a);
         Assert.NotEqual(LearningRate.PerMember([0.1]), LearningRate.Of(0.1));
+        // Unequal rates hash apart: the scalar and every member rate count.
+        Assert.NotEqual(LearningRate.Of(0.1).GetHashCode(), LearningRate.Of(0.2).GetHashCode());
+        Assert.NotEqual(a.GetHashCode(), LearningRate.PerMember([0.1, 0.3]).GetHashCode());
     }
 
     [Theory]

@@ -42,7 +42,9 @@ public sealed class OptimizerTests
     {
         using var scope = NewDisposeScope();
         var p = TestTrees.Draw(new Draws(90));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new Adam().Init(p).Update(p, p, step: 0));
+        Assert.StartsWith("the first update is step 1", Assert.Throws<ArgumentOutOfRangeException>(() => new Adam().Init(p).Update(p, p, step: 0)).Message);
+        var (_, state) = new Adam().Init(p).Update(p, p, step: 1);
+        state.Dispose();
     }
 
     [Fact]
@@ -67,6 +69,11 @@ public sealed class OptimizerTests
     [InlineData("""{"kind":"sgd","lr":[],"momentum":0,"dampening":0,"nesterov":false,"weight_decay":0}""", "not a valid optimizer (Invalid learning rate: no member rates)")]
     [InlineData("""{"kind":"sgd","lr":"0.1","momentum":0,"dampening":0,"nesterov":false,"weight_decay":0}""", "not a valid optimizer (")]
     [InlineData("""{"kind":"adam","lr":0.001,"betas":[0.9],"eps":1e-8,"weight_decay":0,"amsgrad":false}""", "not a valid optimizer ('betas' holds 1 values, not 2)")]
+    [InlineData("""{"kind":"adam","lr":0.001,"betas":[0.9,0.999,0.9],"eps":1e-8,"weight_decay":0,"amsgrad":false}""", "not a valid optimizer ('betas' holds 3 values, not 2)")]
+    [InlineData("""{"kind":"adam","lr":0.001,"betas":[0.9,0.999],"eps":1e-8,"weight_decay":0,"amsgrad":false,"fused":false}""", "not a valid optimizer (unknown key 'fused')")]
+    [InlineData("""{"kind":"adam","eps":1e-8,"weight_decay":0,"amsgrad":false}""", "not a valid optimizer (no 'lr')")]    // the first missing key in the form's order
+    [InlineData("""{"kind":"sgd","lr":[0.1,null],"momentum":0,"dampening":0,"nesterov":false,"weight_decay":0}""", "not a valid optimizer (a null learning rate)")]
+    [InlineData("null", "not a valid optimizer (null)")]
     [InlineData("""{"kind":"adam","lr":0.001,"betas":[1,0.999],"eps":1e-8,"weight_decay":0,"amsgrad":false}""", "not a valid optimizer (Invalid beta parameter at index 0: 1)")]
     [InlineData("""{"kind":"adam","lr":0.001,"betas":[0.9,null],"eps":1e-8,"weight_decay":0,"amsgrad":false}""", "not a valid optimizer (a null beta at index 1)")]
     public void FromJson_refuses_anything_but_a_valid_optimizer(string json, string message) =>

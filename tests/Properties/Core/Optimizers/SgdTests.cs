@@ -77,6 +77,11 @@ public sealed class SgdTests
         Assert.Equal(sgd, sgd.With());
         Assert.Equal(new Sgd(0.1, 0.9, Nesterov: true), sgd.With(nesterov: true));
         Assert.Equal(new Sgd(0.2, 0.9), sgd.With(lr: 0.2));
+        Assert.Equal(new Sgd(0.1, 0.5), sgd.With(momentum: 0.5));
+        Assert.Equal(new Sgd(0.1, 0.9, 0.25), sgd.With(dampening: 0.25));
+        Assert.Equal(new Sgd(0.1, 0.9, WeightDecay: 0.125), sgd.With(weightDecay: 0.125));
+        var all = new Sgd(0.3, 0.7, 0.2, false, 0.01);
+        Assert.Equal(all, all.With());
         Assert.Equal("Invalid momentum value: -1", Assert.Throws<ArgumentException>(() => sgd.With(momentum: -1)).Message);
         Assert.Throws<ArgumentException>(() => sgd.With(momentum: 0, nesterov: true));
     }

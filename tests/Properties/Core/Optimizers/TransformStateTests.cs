@@ -32,6 +32,11 @@ public sealed class TransformStateTests
         stored["m.b"] = ones(2);
         Assert.Equal("optimizer state 'm.b' is Float32 [2], its parameter Float32 [3]",
             Assert.Throws<InvalidDataException>(() => StateTensors.Read(p, "m", stored)).Message);
+        stored["m.b"] = ones(3);
+        stored["m.w"] = ones(2, 3);
+        Assert.Equal("optimizer state 'm.w' is Float32 [2, 3], its parameter Float32 [3, 2]",
+            Assert.Throws<InvalidDataException>(() => StateTensors.Read(p, "m", stored)).Message);
+        stored["m.w"] = ones(3, 2);
         stored["m.b"] = ones(3, dtype: ScalarType.Float64);
         Assert.Equal("optimizer state 'm.b' is Float64 [3], its parameter Float32 [3]",
             Assert.Throws<InvalidDataException>(() => StateTensors.Read(p, "m", stored)).Message);

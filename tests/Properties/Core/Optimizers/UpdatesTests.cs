@@ -43,6 +43,30 @@ public sealed class UpdatesTests
     }
 
     [Fact]
+    public void Updates_are_plain_only_with_nothing_pending_and_a_single_pending_part_is_materialized()
+    {
+        using var scope = NewDisposeScope();
+        var (_, g, denom, rates) = Draw(73, [0.5f, 2f, 4f]);
+        Assert.True(new Updates(g).IsPlain);
+        Assert.Same(g, new Updates(g).Materialize().Direction);
+        // Each pending part alone (Adam with β₁ = 0 leaves a denominator with divisor 1 − 0ᵗ = 1, for one).
+        (Updates Pending, Params Expected)[] single =
+        [
+            (new Updates(g) { Denominator = denom }, g.Zip(denom, (x, y) => x.div(y))),
+            (new Updates(g) { Factor = rates }, g.Zip(rates, (x, y) => x.mul(y))),
+            (new Updates(g) { Scale = -0.5 }, g.Map(x => x.mul(-0.5))),
+            (new Updates(g) { Divisor = 4 }, g.Map(x => x.mul(0.25))),
+        ];
+        foreach (var (pending, expected) in single)
+        {
+            Assert.False(pending.IsPlain);
+            var value = pending.Materialize();
+            Assert.True(value.IsPlain);
+            TensorAssert.Identical(expected, value.Direction);
+        }
+    }
+
+    [Fact]
     public void Materialize_computes_the_pending_value()
     {
         using var scope = NewDisposeScope();

@@ -2,7 +2,7 @@ using Functional.Model;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace Functional.Properties.Support;
+namespace Functional.Tests.Shared;
 
 /// <summary>Comparisons of tensors and numbers for tests.</summary>
 public static class TensorAssert

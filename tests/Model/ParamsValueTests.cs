@@ -1,11 +1,10 @@
 using FsCheck;
 using FsCheck.Xunit;
 using Functional.Model;
-using Functional.Properties.Support;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace Functional.Properties.Core;
+namespace Functional.ModelTests;
 
 /// <summary>
 /// Params as values: the factory, the flat float64 view (<see cref="Params.Flatten"/>/<see cref="Params.Unflatten"/>),
@@ -40,7 +39,10 @@ public sealed class ParamsValueTests
         var back = p.Unflatten([0.1, 1.0 / 3]);
         Assert.Equal(ScalarType.Float32, back["x"].dtype);
         Assert.Equal([(double)0.1f, (double)(1f / 3)], back.Flatten());
-        Assert.Throws<ArgumentException>(() => p.Unflatten([1.0]));
+        Assert.Equal("1 values for 2 parameter elements (x [2])", Assert.Throws<ArgumentException>(() => p.Unflatten([1.0])).Message);
+        var two = Params.Of(["w", "b"], [zeros(2, 2, ScalarType.Float64), zeros(1, ScalarType.Float64)]);
+        Assert.Equal("3 values for 5 parameter elements (w [2, 2], b [1])",
+            Assert.Throws<ArgumentException>(() => two.Unflatten([1.0, 2, 3])).Message);
     }
 
     [Fact]
@@ -54,8 +56,10 @@ public sealed class ParamsValueTests
         Assert.False(wide["w"].requires_grad);
         Assert.Equal([1.5, -2], TensorAssert.Values(wide["w"]));
         var again = wide.ToFloat64();
-        wide.Dispose(); // a copy even when already float64: disposing one leaves the other
-        Assert.Equal([1.5, -2], TensorAssert.Values(again["w"]));
+        again["w"].mul_(10); // a copy even when already float64: its own storage (the test changes it; the core never does)
+        Assert.Equal([1.5, -2], TensorAssert.Values(wide["w"]));
+        wide.Dispose(); // and disposing one leaves the other
+        Assert.Equal([15.0, -20], TensorAssert.Values(again["w"]));
     }
 
     [Fact]
@@ -76,6 +80,19 @@ public sealed class ParamsValueTests
         Assert.True(a.AllClose(Params.Of(["w"], [tensor(new double[] { 1, 2.001 })]), rtol: 1e-3));
         Assert.False(a.AllClose(Params.Of(["w"], [tensor(new double[] { 1, 2 }).reshape(2, 1)]))); // no broadcasting
         Assert.False(Params.Of(["w"], [tensor(new[] { double.NaN })]).AllClose(Params.Of(["w"], [tensor(new[] { double.NaN })])));
+    }
+
+    [Fact]
+    public void Every_tensor_must_match_not_just_one()
+    {
+        using var scope = NewDisposeScope();
+        Params Two(double[] b, params long[] bShape) => Params.Of(["w", "b"], [tensor(new double[] { 1, 2 }), tensor(b).reshape(bShape)]);
+        var a = Two([3], 1);
+        Assert.True(a.ValueEquals(Two([3], 1)) && a.AllClose(Two([3], 1)));
+        Assert.False(a.ValueEquals(Two([4], 1)));   // the first tensor equal, the second not
+        Assert.False(a.AllClose(Two([4], 1)));
+        Assert.False(a.AllClose(Two([3], 1, 1)));   // the second tensor's shape differs (allclose alone would broadcast it)
+        Assert.False(a.ValueEquals(Two([3], 1, 1)));
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 using Functional.Model;
 using static TorchSharp.torch;
 
-namespace Functional.Properties.Support;
+namespace Functional.Tests.Shared;
 
 /// <summary>
 /// Tensor contents for a generated case, drawn from <see cref="Rng.Seed"/> of the case's seed: the case (and the

@@ -1,6 +1,6 @@
 using Xunit;
 
-namespace Functional.Properties.Support;
+namespace Functional.Tests.Shared;
 
 /// <summary>
 /// Tests that use TorchSharp's global generator (module constructors, torch.manual_seed) — the imperative

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Functional.Properties.Support;
+namespace Functional.Tests.Shared;
 
 /// <summary>Committed test fixtures in <c>tests/Fixtures</c>, made by the scripts in <c>tools/reference</c> (no Python at test time).</summary>
 public static class Fixtures

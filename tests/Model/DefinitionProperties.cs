@@ -1,11 +1,10 @@
 using FsCheck.Xunit;
 using Xunit;
 using Functional.Model;
-using Functional.Properties.Support;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Functional.Properties.Core;
+namespace Functional.ModelTests;
 
 /// <summary>
 /// Each activation and loss computes what its documentation says, checked against the formula evaluated in plain

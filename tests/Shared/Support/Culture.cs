@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Functional.Properties.Support;
+namespace Functional.Tests.Shared;
 
 /// <summary>Runs test code under another culture (this thread's), restoring the current one after.</summary>
 public static class Culture
