@@ -206,7 +206,7 @@ public sealed class BlobsTests
         // the weights with plain arithmetic (p = σ(fc2(relu(fc1 x))), −mean(y log p + (1 − y) log(1 − p)), p ≥ 0.5 ↔ 1).
         using var scope = NewDisposeScope();
         var (train, test) = (setup.Data.Train.Points, setup.Data.Test.Points);
-        var labels = setup.Data.TestLabels.data<float>().ToArray();
+        var labels = TensorAssert.Values(setup.Data.TestLabels);
         var state = setup.Trainer.Start(start, setup.Initial.Rng);
         for (var epoch = 0; epoch < 5; epoch++)
         {
@@ -217,7 +217,7 @@ public sealed class BlobsTests
             state = stepped.State;
             var p = Probabilities(state.Params, test);
             var bce = -p.Zip(labels, (q, y) => y * Math.Log(q) + (1 - y) * Math.Log(1 - q)).Average();
-            var accuracy = p.Zip(labels, (q, y) => (q >= 0.5 ? 1f : 0f) == y).Count(ok => ok) / (double)labels.Length;
+            var accuracy = p.Zip(labels, (q, y) => (q >= 0.5 ? 1.0 : 0.0) == y).Count(ok => ok) / (double)labels.Length;
             TensorAssert.AllClose(bce, epochs[epoch].ValLoss!.Value, $"epoch {epoch + 1}, test loss:", rtol: 1e-5);
             Assert.Equal(accuracy, epochs[epoch].Accuracy);
         }
@@ -228,12 +228,12 @@ public sealed class BlobsTests
     private static double[] Probabilities(Params p, Tensor points)
     {
         double[,] W(string name) => ToMatrix(p[name]);
-        var (w1, b1, w2, b2) = (W("fc1.weight"), p["fc1.bias"].data<float>().ToArray(), W("fc2.weight"), p["fc2.bias"].data<float>().ToArray());
+        var (w1, b1, w2, b2) = (W("fc1.weight"), TensorAssert.Values(p["fc1.bias"]), W("fc2.weight"), TensorAssert.Values(p["fc2.bias"]));
         var x = ToMatrix(points);
         var result = new double[x.GetLength(0)];
         for (var i = 0; i < result.Length; i++)
         {
-            var z = b2[0] * 1.0;
+            var z = b2[0];
             for (var h = 0; h < w1.GetLength(0); h++)
                 z += w2[0, h] * Math.Max(0, b1[h] + w1[h, 0] * x[i, 0] + w1[h, 1] * x[i, 1]);
             result[i] = 1 / (1 + Math.Exp(-z));
@@ -244,7 +244,7 @@ public sealed class BlobsTests
     private static double[,] ToMatrix(Tensor t)
     {
         var (rows, cols) = ((int)t.shape[0], (int)t.shape[1]);
-        var flat = t.to_type(ScalarType.Float64).data<double>().ToArray();
+        var flat = TensorAssert.Values(t);
         var m = new double[rows, cols];
         for (var i = 0; i < flat.Length; i++) m[i / cols, i % cols] = flat[i];
         return m;
