@@ -32,8 +32,15 @@ public sealed class XorExperimentsResumeTests(UninterruptedSuite full) : IClassF
         {
             base.WriteLine(value);
             if (value?.Contains(trigger) != true) return;
-            if (delay == TimeSpan.Zero) cts.Cancel();
-            else cts.CancelAfter(delay);
+            if (delay == TimeSpan.Zero) { cts.Cancel(); return; }
+            // A thread of its own, not CancelAfter: CancelAfter's timer runs on the thread pool, which the other tests
+            // running in parallel can starve past the end of the suite (CI saw the run finish with exit 0).
+            new Thread(() =>
+            {
+                Thread.Sleep(delay);
+                try { cts.Cancel(); }
+                catch (ObjectDisposedException) { } // the run already ended; Interrupt's exit-code check reports it
+            }) { IsBackground = true }.Start();
         }
     }
 
