@@ -25,28 +25,12 @@ internal sealed record NamedValues(string Name, long[] Shape, double[] Values);
 /// <summary>The summary event's text, and the verdict of any summary: one entry point for the console and for reports.</summary>
 internal static class Summaries
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        // NaN and infinities are written as the log writes them: "NaN", "Infinity", "-Infinity".
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        AllowOutOfOrderMetadataProperties = true,
-        // A summary missing a field, or with null where the record has none, is not read as zeros and nulls.
-        RespectRequiredConstructorParameters = true,
-        RespectNullableAnnotations = true,
-    };
-
     /// <summary>The log's <c>summary</c> event for <paramref name="summary"/>: one JSON object, <c>event</c> and <c>exercise</c> first.</summary>
     public static string Event(RunSummary summary)
     {
-        var fields = JsonSerializer.SerializeToNode(summary, Json)!.AsObject();
-        var line = new JsonObject { ["event"] = "summary" };
-        foreach (var (key, value) in fields.ToList())
-        {
-            fields.Remove(key);
-            line[key] = value;
-        }
-        return line.ToJsonString();
+        // The serializer writes the discriminator first ({"exercise":…,…}); the event's name goes in front of it.
+        var fields = JsonSerializer.Serialize(summary, SummaryJson.Default.RunSummary);
+        return "{\"event\":\"summary\"," + fields[1..];
     }
 
     /// <summary>The summary a log's <c>summary</c> event holds (the line as the log has it).</summary>
@@ -55,7 +39,7 @@ internal static class Summaries
         var node = JsonNode.Parse(summaryEvent)?.AsObject() ?? throw new InvalidDataException("a summary event must be a JSON object");
         if (node["event"]?.GetValue<string>() != "summary") throw new InvalidDataException("not a summary event");
         node.Remove("event");
-        return node.Deserialize<RunSummary>(Json) ?? throw new InvalidDataException("an empty summary event");
+        return node.Deserialize(SummaryJson.Default.RunSummary) ?? throw new InvalidDataException("an empty summary event");
     }
 
     /// <summary>The verdict of <paramref name="summary"/>: the sentences that answer the exercise's questions from its numbers.</summary>
@@ -78,3 +62,18 @@ internal static class Summaries
         return new NamedValues(name, c.shape, c.data<double>().ToArray());
     }
 }
+
+/// <summary>
+/// The summaries' JSON contract, generated at compile time: the reflection-based serializer emits IL for its accessors on
+/// first use, which cost every training run's start-up tens of milliseconds (docs/perf.md).
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    // NaN and infinities are written as the log writes them: "NaN", "Infinity", "-Infinity".
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    AllowOutOfOrderMetadataProperties = true,
+    // A summary missing a field, or with null where the record has none, is not read as zeros and nulls.
+    RespectRequiredConstructorParameters = true,
+    RespectNullableAnnotations = true)]
+[JsonSerializable(typeof(RunSummary))]
+internal sealed partial class SummaryJson : JsonSerializerContext;
