@@ -276,35 +276,15 @@ internal static class Charts
         }
     }
 
-    /// <summary>
-    /// The ticks of a log10 axis over <paramref name="values"/>: the powers of ten, and where they span less than two
-    /// decades also 2 and 5 times them, each labelled as a plain decimal (<see cref="LogLabel"/>).
-    /// </summary>
+    /// <summary>The ticks of a log10 axis over <paramref name="values"/> (<see cref="Ticks.Log"/>) for a ScottPlot axis.</summary>
     internal static ScottPlot.TickGenerators.NumericManual LogTicks(IEnumerable<double> values)
     {
-        var logs = values.Where(v => v > 0 && double.IsFinite(v)).Select(Math.Log10).ToList();
         var ticks = new ScottPlot.TickGenerators.NumericManual();
-        if (logs.Count == 0) return ticks;
-        var (lo, hi) = ((int)Math.Floor(logs.Min()) - 1, (int)Math.Ceiling(logs.Max()) + 1);
-        var narrow = logs.Max() - logs.Min() < 2;
-        for (var k = lo; k <= hi; k++)
-        {
-            ticks.AddMajor(k, LogLabel(k));
-            foreach (var m in new[] { 2, 3, 4, 5, 6, 7, 8, 9 })
-            {
-                var at = k + Math.Log10(m);
-                if (narrow && m is 2 or 5) ticks.AddMajor(at, Decimal(m * Math.Pow(10, k)));
-                else ticks.AddMinor(at);
-            }
-        }
+        foreach (var t in Ticks.Log(values))
+            if (t.Minor) ticks.AddMinor(t.At);
+            else ticks.AddMajor(t.At, t.Label);
         return ticks;
     }
-
-    /// <summary>The label of the power of ten 10^<paramref name="exponent"/>: <c>0.01</c>, <c>1</c>, <c>1000</c> (a plain decimal from 1e-6 to 1e6, else <c>1e-7</c>).</summary>
-    public static string LogLabel(int exponent) => Decimal(Math.Pow(10, exponent));
-
-    private static string Decimal(double v) =>
-        v >= 1e-6 && v <= 1e6 ? decimal.Round((decimal)v, 6).ToString("0.######", Inv) : v.ToString("0e0", Inv);
 
     /// <summary>The trailing moving average of <paramref name="values"/> over <paramref name="window"/> values (fewer at the start).</summary>
     public static double[] MovingAverage(IReadOnlyList<double> values, int window)

@@ -60,7 +60,7 @@ internal sealed class Comparison
     }
 
     /// <summary>A run's colour in the plot and the page.</summary>
-    public static string Color(int run) => CurvePanels.Palette[run % CurvePanels.Palette.Count];
+    public static string Color(int run) => PanelStyle.Palette[run % PanelStyle.Palette.Count];
 
     // The values a run is described by: its effective settings, then the options the settings do not already name, then its environment.
     private static List<(string Key, string Value)> Described(RunRecord run)

@@ -3,44 +3,13 @@ using SkiaSharp;
 
 namespace Functional.Shell.Reports;
 
-/// <summary>One curve of a panel: a label for the legend, a colour, and its points (x in epochs).</summary>
-internal sealed record Curve(string Label, string Color, double[] X, double[] Y)
-{
-    /// <summary>Drawn dashed (a second training of the same run, a validation curve beside its training curve).</summary>
-    public bool Dashed { get; init; }
-
-    /// <summary>Drawn thin and light (per-step losses under the per-epoch curve).</summary>
-    public bool Faint { get; init; }
-}
-
-/// <summary>One metric's panel: its title, its y axis and its curves.</summary>
-internal sealed record Panel(string Title, string YLabel, IReadOnlyList<Curve> Curves)
-{
-    /// <summary>
-    /// Whether the y axis is logarithmic: every finite value positive and spanning more than a factor 20 (a loss that
-    /// falls by orders of magnitude); accuracy panels never are.
-    /// </summary>
-    public bool LogY
-    {
-        get
-        {
-            var values = Curves.SelectMany(c => c.Y).Where(double.IsFinite).ToList();
-            return values.Count > 0 && values.All(v => v > 0) && values.Max() / values.Min() > 20;
-        }
-    }
-}
-
 /// <summary>
-/// Training curves drawn from a run's log as one PNG: a panel per metric side by side (ScottPlot, as the exercises'
-/// own plots), used by the report and by <c>compare</c>.
+/// Training curves drawn from runs' logs as one PNG: a panel per metric side by side (ScottPlot, as the exercises'
+/// own plots), for <c>compare</c>'s <c>compare.png</c> (a report draws its panels as SVG: <see cref="SvgPanels"/>).
 /// </summary>
 internal static class CurvePanels
 {
-    /// <summary>Ten distinguishable colours (matplotlib's tab10), in the order runs and parts take them.</summary>
-    public static readonly IReadOnlyList<string> Palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
-
-    /// <summary>The width and height of one panel in pixels.</summary>
-    public const int PanelWidth = 640, PanelHeight = 460;
+    private const int PanelWidth = PanelStyle.PanelWidth, PanelHeight = PanelStyle.PanelHeight;
 
     /// <summary>
     /// The panels as one PNG, in rows of <paramref name="columns"/>; null when there is no panel. Each panel has its
@@ -92,7 +61,7 @@ internal static class CurvePanels
             var keep = Enumerable.Range(0, c.Y.Length).Where(i => double.IsFinite(c.Y[i])).ToArray();
             var series = new Series(c.Label, [.. keep.Select(i => c.X[i])], [.. keep.Select(i => c.Y[i])])
             {
-                Color = c.Faint ? Lighter(c.Color) : c.Color, Dashed = c.Dashed, LineWidth = c.Faint ? 1 : 2,
+                Color = PanelStyle.Stroke(c), Dashed = c.Dashed, LineWidth = PanelStyle.Width(c),
             };
             if (series.X.Length == 1) series = series with { Points = true, MarkerSize = 7 }; // one epoch: a point, not an invisible line
             Charts.Add(plot, series, logY);
@@ -100,46 +69,14 @@ internal static class CurvePanels
         if (logY) plot.Axes.Left.TickGenerator = Charts.LogTicks(panel.Curves.SelectMany(c => c.Y)); // 0.01, not 1e-2, as every plot
         // Epochs are whole numbers: no tick at epoch 1.5.
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-        if (legend) plot.ShowLegend(EmptiestCorner(panel, logY));
+        if (legend) plot.ShowLegend(PanelStyle.EmptiestCorner(panel, logY) switch
+        {
+            Corner.UpperRight => Alignment.UpperRight,
+            Corner.LowerRight => Alignment.LowerRight,
+            Corner.UpperLeft => Alignment.UpperLeft,
+            _ => Alignment.LowerLeft,
+        });
         else plot.HideLegend();
         return plot;
-    }
-
-    /// <summary>
-    /// The corner of the panel's data area that its curves cross least (counted along each line, in the axis' scale),
-    /// where a legend hides the least: upper right for a falling loss, lower right for a rising accuracy.
-    /// </summary>
-    internal static Alignment EmptiestCorner(Panel panel, bool logY)
-    {
-        var points = new List<(double X, double Y)>();
-        foreach (var c in panel.Curves)
-        {
-            var finite = Enumerable.Range(0, c.Y.Length).Where(i => double.IsFinite(c.Y[i]) && (!logY || c.Y[i] > 0))
-                .Select(i => (c.X[i], logY ? Math.Log10(c.Y[i]) : c.Y[i])).ToList();
-            points.AddRange(finite);
-            for (var i = 0; i + 1 < finite.Count; i++)
-                for (var t = 1; t < 20; t++)
-                    points.Add((finite[i].Item1 + (finite[i + 1].Item1 - finite[i].Item1) * t / 20.0, finite[i].Item2 + (finite[i + 1].Item2 - finite[i].Item2) * t / 20.0));
-        }
-        if (points.Count == 0) return Alignment.UpperRight;
-        var (x0, x1, y0, y1) = (points.Min(p => p.X), points.Max(p => p.X), points.Min(p => p.Y), points.Max(p => p.Y));
-        double Fx(double x) => x1 > x0 ? (x - x0) / (x1 - x0) : 0.5;
-        double Fy(double y) => y1 > y0 ? (y - y0) / (y1 - y0) : 0.5;
-        (Alignment Corner, Func<double, double, bool> Inside)[] corners =
-        [
-            (Alignment.UpperRight, (x, y) => x > 0.55 && y > 0.6),
-            (Alignment.LowerRight, (x, y) => x > 0.55 && y < 0.4),
-            (Alignment.UpperLeft, (x, y) => x < 0.45 && y > 0.6),
-            (Alignment.LowerLeft, (x, y) => x < 0.45 && y < 0.4),
-        ];
-        return corners.MinBy(c => points.Count(p => c.Inside(Fx(p.X), Fy(p.Y)))).Corner;
-    }
-
-    // A faint version of a colour: the same hue mixed two thirds with white.
-    private static string Lighter(string hex)
-    {
-        var c = Color.FromHex(hex);
-        static byte Mix(byte v) => (byte)(v + (255 - v) * 2 / 3);
-        return $"#{Mix(c.R):x2}{Mix(c.G):x2}{Mix(c.B):x2}";
     }
 }

@@ -62,6 +62,10 @@ internal static class Html
     public static string KeyValues(IEnumerable<(string Key, string Value)> pairs, string keyHead = "name", string valueHead = "value") =>
         Table([keyHead, valueHead], pairs.Select(p => new[] { $"<code>{Esc(p.Key)}</code>", Esc(p.Value) }), "kv");
 
+    /// <summary>An SVG document as an inline image (a data URI: the drawing cannot reach anything outside it); null for null.</summary>
+    public static string? SvgImage(string? svg, string alt) =>
+        svg is null ? null : $"<img src=\"data:image/svg+xml;base64,{Convert.ToBase64String(Encoding.UTF8.GetBytes(svg))}\" alt=\"{Esc(alt)}\"/>";
+
     /// <summary>A PNG as an inline image (a data URI); null when <paramref name="png"/> is not a PNG.</summary>
     public static string? Image(byte[]? png, string alt)
     {

@@ -243,7 +243,7 @@ internal static class RunReport
         {
             var part = parts[i];
             var label = parts.Count > 1 ? PartLabel(run, part) + ": " : "";
-            var (train, val) = (CurvePanels.Palette[(2 * i) % 10], CurvePanels.Palette[(2 * i + 1) % 10]);
+            var (train, val) = (PanelStyle.Palette[(2 * i) % 10], PanelStyle.Palette[(2 * i + 1) % 10]);
             var series = EpochSeries(run, part);
             if (i == 0 && parts.Count == 1 && StepCurve(run) is { } steps) loss.Add(steps with { Color = train });
             var mean = run.IsEnsemble ? $" (mean of {run.MemberEpochs.First(e => e.Part == part).Loss.Length} runs)" : "";
@@ -255,7 +255,7 @@ internal static class RunReport
                 accuracy.Add(new Curve($"{label}{(run.Exercise == "regression" ? "validation" : "test")} accuracy{mean}", train, series.X, [.. a.Select(x => 100 * x)]) { Dashed = dashed });
         }
         // A run stopped in its first epoch has only its steps to show.
-        if (parts.Count == 0 && StepCurve(run) is { } early) loss.Add(early with { Color = CurvePanels.Palette[0], Faint = false });
+        if (parts.Count == 0 && StepCurve(run) is { } early) loss.Add(early with { Color = PanelStyle.Palette[0], Faint = false });
         var panels = new List<Panel>();
         if (loss.Count > 0) panels.Add(new Panel("Loss per epoch", "loss", loss));
         if (accuracy.Count > 0) panels.Add(new Panel("Accuracy per epoch", "accuracy (%)", accuracy));
@@ -309,7 +309,7 @@ internal static class RunReport
         if (panels.Count == 0) return "<p>The log holds no epoch and no step to draw.</p>";
         var sb = new StringBuilder();
         var alt = string.Join("; ", panels.Select(p => $"{p.Title}: {string.Join(", ", p.Curves.Select(c => c.Label))}"));
-        sb.Append("<figure id=\"curves-figure\">").Append(Html.Image(CurvePanels.Png(panels, "epoch", columns: 2), alt));
+        sb.Append("<figure id=\"curves-figure\">").Append(Html.SvgImage(SvgPanels.Svg(panels, "epoch", columns: 2), alt));
         sb.Append($"<figcaption>Drawn from the log's {(run.IsEnsemble ? "member_epoch" : "epoch")} events{(panels.Any(p => p.Curves.Any(c => c.Faint)) ? " (and step events, faint)" : "")}"
                   + $"{(run.IsEnsemble ? "; an ensemble's curves are means over its members" : "")}.</figcaption></figure>");
         sb.Append(EpochTable(run));

@@ -133,11 +133,11 @@ public sealed class ChartTests
     [Fact]
     public void Log_axes_are_labelled_with_plain_decimals()
     {
-        Assert.Equal("0.01", Charts.LogLabel(-2));
-        Assert.Equal("0.0001", Charts.LogLabel(-4));
-        Assert.Equal("1", Charts.LogLabel(0));
-        Assert.Equal("1000", Charts.LogLabel(3));
-        Assert.Equal("1e-7", Charts.LogLabel(-7));
+        Assert.Equal("0.01", Ticks.LogLabel(-2));
+        Assert.Equal("0.0001", Ticks.LogLabel(-4));
+        Assert.Equal("1", Ticks.LogLabel(0));
+        Assert.Equal("1000", Ticks.LogLabel(3));
+        Assert.Equal("1e-7", Ticks.LogLabel(-7));
         var ticks = Charts.LogTicks([0.003, 0.2]);
         using var paint = ScottPlot.Paint.NewDisposablePaint();
         ticks.Regenerate(new ScottPlot.CoordinateRange(-3, 0), ScottPlot.Edge.Left, new ScottPlot.PixelLength(500), paint, new ScottPlot.LabelStyle());

@@ -43,7 +43,9 @@ public sealed class ReportTests
         Assert.Equal("./functional " + log.Header.GetProperty("command").GetString(), doc.QuerySelector("#command")!.TextContent);
         foreach (var id in new[] { "run", "data", "curves", "results", "verdicts", "plots", "checkpoint", "files" })
             Assert.NotNull(doc.QuerySelector($"section#{id} h2"));
-        Assert.NotNull(doc.QuerySelector("#curves-figure img"));
+        // The training curves are drawn as SVG (no raster library on the run's path), the loss panel always among them.
+        var curves = SvgDataUri(doc.QuerySelector("#curves-figure img")!.GetAttribute("src")!);
+        Assert.Contains("Loss per epoch", curves.Descendants().Where(e => e.Name.LocalName == "text").Select(t => t.Value));
 
         // The verdicts are the console's own sentences (one verdict function for both), not a second set; the suite's
         // report names each line's experiment, which the console prints under that experiment's table.
@@ -217,7 +219,7 @@ public sealed class ReportTests
         return (html, new HtmlParser().ParseDocument(html));
     }
 
-    /// <summary>No script, nothing that names the network, every image a PNG data URI (or a file that exists).</summary>
+    /// <summary>No script, nothing that names the network, every image a PNG or SVG data URI (or a file that exists).</summary>
     internal static void AssertSelfContained(string html, IDocument doc, string folder)
     {
         Assert.DoesNotContain("http://", html, StringComparison.OrdinalIgnoreCase);
@@ -228,7 +230,8 @@ public sealed class ReportTests
         foreach (var img in doc.QuerySelectorAll("img"))
         {
             var src = img.GetAttribute("src")!;
-            if (src.StartsWith("data:", StringComparison.Ordinal)) Assert.True(IsPng(DataUri(src)), $"{img.GetAttribute("alt")}: not a PNG");
+            if (src.StartsWith("data:image/svg+xml;", StringComparison.Ordinal)) AssertSelfContainedSvg(SvgDataUri(src));
+            else if (src.StartsWith("data:", StringComparison.Ordinal)) Assert.True(IsPng(DataUri(src)), $"{img.GetAttribute("alt")}: not a PNG");
             else Assert.True(File.Exists(Path.Combine(folder, src)), $"image {src} does not exist");
             Assert.False(string.IsNullOrWhiteSpace(img.GetAttribute("alt")));
         }
@@ -239,6 +242,23 @@ public sealed class ReportTests
         const string prefix = "data:image/png;base64,";
         Assert.StartsWith(prefix, src);
         return Convert.FromBase64String(src[prefix.Length..]);
+    }
+
+    /// <summary>The SVG document of an SVG data URI, parsed (it must be well-formed XML).</summary>
+    internal static System.Xml.Linq.XDocument SvgDataUri(string src)
+    {
+        const string prefix = "data:image/svg+xml;base64,";
+        Assert.StartsWith(prefix, src);
+        return System.Xml.Linq.XDocument.Parse(System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(src[prefix.Length..])));
+    }
+
+    /// <summary>An SVG drawing with nothing in it that could run or fetch: no script, no foreign object, no image, no link but to itself.</summary>
+    internal static void AssertSelfContainedSvg(System.Xml.Linq.XDocument svg)
+    {
+        Assert.Equal("svg", svg.Root!.Name.LocalName);
+        var elements = svg.Descendants().ToList();
+        Assert.DoesNotContain(elements, e => e.Name.LocalName is "script" or "foreignObject" or "image" or "a" or "use");
+        Assert.DoesNotContain(elements.SelectMany(e => e.Attributes()), a => a.Name.LocalName == "href" || a.Value.Contains("url(", StringComparison.Ordinal) && !a.Value.StartsWith("url(#", StringComparison.Ordinal));
     }
 
     private static bool IsPng(byte[] b) => b.Length > 8 && b[0] == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G';
