@@ -1,7 +1,7 @@
 #!/bin/sh
 # What ./functional costs on top of the app it runs, measured in one run: `./functional ARGS` against the built app
 # started directly as `dotnet Functional.Shell.dll ARGS` (what the launcher execs) and through its apphost
-# (src/Shell/bin/Release/net10.0/Functional.Shell, the other way to start it), in alternating rounds; reports wall and
+# (src/Shell/bin/Release/net10.0/linux-x64/publish/Functional.Shell, the other way to start it), in alternating rounds; reports wall and
 # CPU medians, quartiles and the paired differences, with the machine's load.
 #
 # usage: tools/bench/launcher.sh [ROUNDS]          (default 40; ARGS are `logic --epochs 1 --quiet`, then `--version`)
@@ -10,7 +10,7 @@
 set -eu
 cd "$(dirname -- "$0")/../.."
 rounds=${1:-40}
-app=src/Shell/bin/Release/net10.0/Functional.Shell
+app=src/Shell/bin/Release/net10.0/linux-x64/publish/Functional.Shell
 
 ./functional --version >/dev/null
 out=$(mktemp -d)

@@ -64,10 +64,10 @@ internal sealed record LauncherRun(int ExitCode, string Stdout, string Stderr, I
 
     public bool Built => Stderr.Contains(Building, StringComparison.Ordinal);
 
-    /// <summary>The <c>dotnet build</c> calls among the dotnet calls (the others run the app).</summary>
+    /// <summary>The <c>dotnet publish</c> calls (the launcher's builds) among the dotnet calls (the others run the app).</summary>
     public IReadOnlyList<string> Builds => BuildCalls(DotnetCalls);
 
-    public static IReadOnlyList<string> BuildCalls(IEnumerable<string> calls) => calls.Where(c => c.StartsWith("build ", StringComparison.Ordinal)).ToList();
+    public static IReadOnlyList<string> BuildCalls(IEnumerable<string> calls) => calls.Where(c => c.StartsWith("publish ", StringComparison.Ordinal)).ToList();
 
     /// <summary>Runs <paramref name="launcher"/> with <paramref name="args"/> in <paramref name="tree"/> and waits for it.</summary>
     public static LauncherRun Launch(string tree, string launcher, IReadOnlyList<string> args)
@@ -123,8 +123,8 @@ public sealed class LauncherTests(LauncherTree tree) : IClassFixture<LauncherTre
         var first = tree.First;
         Assert.True(first.ExitCode == 0, first.ToString());
         Assert.Contains($"{LauncherRun.Building} (first build)...", first.Stderr);
-        Assert.Equal(["build " + Path.Combine(tree.Root, "src", "Shell") + " -c Release -nologo -v quiet -clp:NoSummary",
-            Path.Combine(tree.Root, "src", "Shell", "bin", "Release", "net10.0", "Functional.Shell.dll")], first.DotnetCalls);
+        Assert.Equal(["publish " + Path.Combine(tree.Root, "src", "Shell") + " -c Release -r linux-x64 -nologo -v quiet -clp:NoSummary",
+            Path.Combine(tree.Root, "src", "Shell", "bin", "Release", "net10.0", "linux-x64", "publish", "Functional.Shell.dll")], first.DotnetCalls);
         Assert.EndsWith($"version 1, launcher {tree.Launcher}\n", first.Stderr);
     }
 
@@ -262,7 +262,7 @@ public sealed class LauncherInRepositoryTests
         Assert.True(run.WaitFor("logic: AND gate", TimeSpan.FromMinutes(5)), $"the run did not start\n{run.Stderr}");
         // The launcher exec'd the app: the process started as ./functional is now `dotnet Functional.Shell.dll ...`.
         Assert.Equal("dotnet", Path.GetFileName(new FileInfo($"/proc/{run.Pid}/exe").LinkTarget));
-        Assert.Equal([Path.Combine(Repository.Root, "src", "Shell", "bin", "Release", "net10.0", "Functional.Shell.dll"), "logic", "--epochs", "100000000", "--out", outDir],
+        Assert.Equal([Path.Combine(Repository.Root, "src", "Shell", "bin", "Release", "net10.0", "linux-x64", "publish", "Functional.Shell.dll"), "logic", "--epochs", "100000000", "--out", outDir],
             File.ReadAllText($"/proc/{run.Pid}/cmdline").Split('\0')[1..^1]);
 
         run.Signal(ShellProcess.SIGINT);
