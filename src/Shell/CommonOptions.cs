@@ -28,35 +28,22 @@ internal sealed class CommonOptions
     /// <param name="epochs">Default epochs, or null for a command without epochs (and so without checkpoints).</param>
     /// <param name="lr">Default learning rate.</param>
     /// <param name="log">Whether the command writes a <c>--log</c>.</param>
-    private CommonOptions(Flags flags, string exercise, long seed, int? epochs, double lr, bool log = true)
+    public CommonOptions(Flags flags, string exercise, long seed, int? epochs, double lr, bool log = true)
     {
         _exercise = exercise;
-        Seed = flags.Add(new Option<long>("--seed", "-s") { Description = "Random seed (same numbers as torch.manual_seed)", DefaultValueFactory = _ => seed }, "Seed");
-        if (epochs is { } e)
-            Epochs = flags.Add(new Option<int>("--epochs", "-e") { Description = "Number of epochs", DefaultValueFactory = _ => e }, "Epochs");
-        Lr = flags.Add(new Option<double>("--lr")
-        {
-            Description = $"Learning rate (positive, at most {Limits.Float32Number.ToString("0e0", Inv)})",
-            DefaultValueFactory = _ => lr,
-        }, "Lr");
+        Seed = flags.Add("Seed", "--seed", "Random seed (same numbers as torch.manual_seed)", seed, "-s");
+        if (epochs is { } e) Epochs = flags.Add("Epochs", "--epochs", "Number of epochs", e, "-e");
+        Lr = flags.Add("Lr", "--lr", $"Learning rate (positive, at most {Limits.Float32Number.ToString("0e0", Inv)})", lr);
         if (log) Log = flags.Add(new Option<string?>("--log") { Description = "Write the training log as JSON Lines to this file" });
         if (epochs is not null)
             Out = flags.Add(new Option<string?>("--out", "-o") { Description = $"The run folder: log, metrics, checkpoints, plots (default: a new folder runs/{exercise}/<time>)" });
         Quiet = flags.Add(new Option<bool>("--quiet", "-q") { Description = "Print only the final summary: no introduction, no per-epoch lines, no progress display" });
         if (epochs is null) return;
-        CheckpointEvery = flags.Add(new Option<int>("--checkpoint-every") { Description = "Also write a checkpoint every N epochs (0: only at the end)", DefaultValueFactory = _ => 0 },
-            "CheckpointEvery");
+        CheckpointEvery = flags.Add("CheckpointEvery", "--checkpoint-every", "Also write a checkpoint every N epochs (0: only at the end)", 0);
         Resume = flags.Add(new Option<string?>("--resume") { Description = "Continue a run in its own folder: the run folder (from its newest checkpoint), one of its checkpoint folders (RUN/checkpoints/step-…), or latest; give the same options as the run that made it" });
         Name = flags.Add(new Option<string?>("--name") { Description = "Add this to the new run folder's name (runs/<exercise>/<time>-<name>)" });
         Force = flags.Add(new Option<bool>("--force") { Description = "Replace the run that --out DIR already holds (its log, metrics, checkpoints and plots)" });
-        Keep = flags.Add(new Option<int>("--keep") { Description = "How many checkpoints to keep (the newest; at least 1)", DefaultValueFactory = _ => 2 }, "Keep");
-    }
-
-    /// <summary>A command's flags, starting with the common options (see the constructor for the parameters).</summary>
-    public static (CommonOptions Common, Flags Flags) Of(string exercise, long seed, int? epochs, double lr, bool log = true)
-    {
-        var flags = new Flags();
-        return (new CommonOptions(flags, exercise, seed, epochs, lr, log), flags);
+        Keep = flags.Add("Keep", "--keep", "How many checkpoints to keep (the newest; at least 1)", 2);
     }
 
     /// <summary>Where the run's files go; validated (creatable, writable, not another run's) before any training starts, created when it starts.</summary>

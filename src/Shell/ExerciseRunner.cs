@@ -106,6 +106,38 @@ internal sealed class RunContext(RunConsole console, RunOutput output, SessionOp
 }
 
 /// <summary>
+/// An exercise command as declared: its name (also the folder its runs go under, <c>runs/&lt;name&gt;</c>) and its help
+/// line, each stated once, and its <see cref="Flags"/>, which start with the <see cref="CommonOptions"/>; the command
+/// adds its own flags, then builds itself with <see cref="ExerciseRunner.Command{TOptions}"/>.
+/// </summary>
+internal sealed class ExerciseCommand
+{
+    /// <param name="name">The command's name.</param>
+    /// <param name="description">Its help line.</param>
+    /// <param name="seed">Default seed.</param>
+    /// <param name="epochs">Default epochs, or null for a command without epochs (and so without checkpoints).</param>
+    /// <param name="lr">Default learning rate.</param>
+    /// <param name="log">Whether the command writes a <c>--log</c>.</param>
+    public ExerciseCommand(string name, string description, long seed, int? epochs, double lr, bool log = true)
+    {
+        (Name, Description) = (name, description);
+        Common = new CommonOptions(Flags, name, seed, epochs, lr, log);
+    }
+
+    /// <summary>The command's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The command's help line.</summary>
+    public string Description { get; }
+
+    /// <summary>Every flag of the command, the common ones first, in the order the help lists them.</summary>
+    public Flags Flags { get; } = new();
+
+    /// <summary>The options every exercise has (seed, epochs, learning rate, the run's files).</summary>
+    public CommonOptions Common { get; }
+}
+
+/// <summary>
 /// The scaffold every exercise command shares, written once: read and validate the options, open the run's files,
 /// prepare, resume from a checkpoint, train through a <see cref="Session"/> (checkpoints, Ctrl+C, divergence), render,
 /// commit the log, report, and the exit code. A command file is its flags, its rendering and its report.
@@ -113,14 +145,14 @@ internal sealed class RunContext(RunConsole console, RunOutput output, SessionOp
 internal static class ExerciseRunner
 {
     /// <summary>
-    /// The command <paramref name="name"/>: <paramref name="flags"/> (holding <paramref name="common"/>), its options read
-    /// from them by <paramref name="read"/> (which validates them: an <see cref="OptionError"/> is told with its flag),
-    /// and its run started by <paramref name="start"/>.
+    /// The command <paramref name="declared"/>: its options read from its flags by <paramref name="read"/> (which
+    /// validates them: an <see cref="OptionError"/> is told with its flag), and its run started by <paramref name="start"/>.
     /// </summary>
-    public static Command Command<TOptions>(string name, string description, Flags flags, CommonOptions common,
-        Func<ParseResult, TOptions> read, Func<TOptions, RunContext, IExerciseRun> start, TextWriter stdout, TextWriter stderr) =>
-        flags.Command(name, description, (r, cancel) =>
+    public static Command Command<TOptions>(ExerciseCommand declared, Func<ParseResult, TOptions> read, Func<TOptions, RunContext, IExerciseRun> start,
+        TextWriter stdout, TextWriter stderr) =>
+        declared.Flags.Command(declared.Name, declared.Description, (r, cancel) =>
         {
+            var common = declared.Common;
             var options = read(r);
             StartupTrace.Mark("options read");
             var session = common.Session(r);

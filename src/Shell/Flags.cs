@@ -20,6 +20,21 @@ internal sealed class Flags
         return option;
     }
 
+    /// <summary>
+    /// Adds the option <paramref name="name"/> (also spelled <paramref name="aliases"/>), bound to <paramref name="key"/>,
+    /// with its help line and the value it takes when not given (which the help shows).
+    /// </summary>
+    public Option<T> Add<T>(string key, string name, string description, T defaultValue, params string[] aliases) =>
+        Add(new Option<T>(name, aliases) { Description = description, DefaultValueFactory = _ => defaultValue }, key);
+
+    /// <summary>
+    /// Adds the option <paramref name="name"/> (also spelled <paramref name="aliases"/>), bound to <paramref name="key"/>,
+    /// with its help line and no default: not given, it reads as <c>default(T)</c> (false for a switch, null for an
+    /// optional value) and the help shows none.
+    /// </summary>
+    public Option<T> AddWithoutDefault<T>(string key, string name, string description, params string[] aliases) =>
+        Add(new Option<T>(name, aliases) { Description = description }, key);
+
     /// <summary>The flag bound to <paramref name="key"/>; an option no flag sets (a library-only one) keeps its own name.</summary>
     public string FlagOf(string key) => _byKey.TryGetValue(key, out var option) ? option.Name : key;
 

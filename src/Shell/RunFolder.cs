@@ -14,20 +14,19 @@ namespace Functional.Shell;
 /// </summary>
 internal static partial class RunFolder
 {
-    /// <summary>Where runs go by default, relative to the current folder: <c>runs/&lt;exercise&gt;/…</c>.</summary>
-    public const string Root = "runs";
+    // The reports (Reports/) name these four through RunFolder: the same names as RunLayout's, which the rest uses.
 
-    /// <summary>The link to the newest run of an exercise, and the word <c>--resume</c> takes for it.</summary>
-    public const string Latest = "latest";
+    /// <summary><see cref="RunLayout.Root"/>: where runs go by default.</summary>
+    public const string Root = RunLayout.Root;
 
-    /// <summary>The run's log.</summary>
-    public const string LogFile = "log.jsonl";
+    /// <summary><see cref="RunLayout.Latest"/>: the link to the newest run of an exercise.</summary>
+    public const string Latest = RunLayout.Latest;
 
-    /// <summary>The run's per-epoch numbers.</summary>
-    public const string MetricsFile = "metrics.csv";
+    /// <summary><see cref="RunLayout.LogFile"/>: the run's log.</summary>
+    public const string LogFile = RunLayout.LogFile;
 
-    /// <summary>The folder of checkpoints inside a run folder.</summary>
-    public const string CheckpointsFolder = "checkpoints";
+    /// <summary><see cref="RunLayout.MetricsFile"/>: the run's per-epoch numbers.</summary>
+    public const string MetricsFile = RunLayout.MetricsFile;
 
     /// <summary>The first line of a log is at most this long (it holds the run's whole configuration).</summary>
     public const int MaxHeaderBytes = 1 << 20;
@@ -116,7 +115,7 @@ internal static partial class RunFolder
     /// <summary>The complete checkpoints of a run, oldest first, with their global steps.</summary>
     public static IReadOnlyList<(long Step, string Path)> Checkpoints(string runFolder)
     {
-        var dir = Path.Combine(runFolder, CheckpointsFolder);
+        var dir = Path.Combine(runFolder, RunLayout.CheckpointsFolder);
         if (!Directory.Exists(dir)) return [];
         return [.. Directory.EnumerateDirectories(dir)
             .Select(d => (Match: CheckpointPattern().Match(Path.GetFileName(d)), Path: d))
@@ -143,7 +142,7 @@ internal static partial class RunFolder
                 && owner != Environment.ProcessId && !Posix.ProcessExists(owner))
                 File.Delete(entry);
         }
-        var dir = Path.Combine(runFolder, CheckpointsFolder);
+        var dir = Path.Combine(runFolder, RunLayout.CheckpointsFolder);
         if (!Directory.Exists(dir)) return;
         foreach (var entry in Directory.EnumerateFileSystemEntries(dir))
         {
@@ -165,7 +164,7 @@ internal static partial class RunFolder
     /// </summary>
     public static string WriteCheckpoint(string runFolder, long step, CheckpointFiles files)
     {
-        var dir = Path.Combine(runFolder, CheckpointsFolder);
+        var dir = Path.Combine(runFolder, RunLayout.CheckpointsFolder);
         Directory.CreateDirectory(dir);
         var final = Path.Combine(dir, CheckpointName(step));
         if (Directory.Exists(final)) return final;
@@ -175,9 +174,9 @@ internal static partial class RunFolder
         try
         {
             Directory.CreateDirectory(temp);
-            disk.WriteNew(Path.Combine(temp, Checkpoint.ModelFile), files.Model);
-            disk.WriteNew(Path.Combine(temp, Checkpoint.OptimizerFile), files.Optimizer);
-            disk.WriteNew(Path.Combine(temp, Checkpoint.MetadataFile), files.Metadata);
+            disk.WriteNew(Path.Combine(temp, RunLayout.ModelFile), files.Model);
+            disk.WriteNew(Path.Combine(temp, RunLayout.OptimizerFile), files.Optimizer);
+            disk.WriteNew(Path.Combine(temp, RunLayout.MetadataFile), files.Metadata);
             Posix.SyncFolder(temp);
             Directory.Move(temp, final);
             Posix.SyncFolder(dir);
@@ -233,7 +232,7 @@ internal static partial class RunFolder
 
     /// <summary>A checkpoint's <c>checkpoint.json</c>, read as a bounded regular file.</summary>
     public static byte[] ReadMetadata(string checkpoint) =>
-        InputFile.ReadAll(Path.Combine(checkpoint, Checkpoint.MetadataFile), Checkpoint.MaxMetadataBytes);
+        InputFile.ReadAll(Path.Combine(checkpoint, RunLayout.MetadataFile), Checkpoint.MaxMetadataBytes);
 
     /// <summary>
     /// A checkpoint's three files, each a regular file read no further than declared: the model and optimizer files
@@ -241,8 +240,8 @@ internal static partial class RunFolder
     /// run's state has).
     /// </summary>
     public static CheckpointFiles ReadCheckpoint(string checkpoint, long modelData, long optimizerData) =>
-        new(InputFile.ReadSafeTensors(Path.Combine(checkpoint, Checkpoint.ModelFile), modelData),
-            InputFile.ReadSafeTensors(Path.Combine(checkpoint, Checkpoint.OptimizerFile), optimizerData),
+        new(InputFile.ReadSafeTensors(Path.Combine(checkpoint, RunLayout.ModelFile), modelData),
+            InputFile.ReadSafeTensors(Path.Combine(checkpoint, RunLayout.OptimizerFile), optimizerData),
             ReadMetadata(checkpoint));
 
     // ---- what --resume names ----
@@ -269,7 +268,7 @@ internal static partial class RunFolder
             var real = RealPath(full);
             var parent = Path.GetDirectoryName(real);
             ResumeTarget target;
-            if (IsCheckpointName(Path.GetFileName(real)) && parent is not null && Path.GetFileName(parent) == CheckpointsFolder)
+            if (IsCheckpointName(Path.GetFileName(real)) && parent is not null && Path.GetFileName(parent) == RunLayout.CheckpointsFolder)
                 target = new ResumeTarget(Path.GetDirectoryName(parent)!, real);
             else if (HoldsRun(real))
             {
@@ -283,7 +282,7 @@ internal static partial class RunFolder
                 throw new UsageException($"{what}: holds {exercise}.safetensors, a checkpoint of an older format ({Checkpoint.OlderFormat}), "
                                          + "which this version does not resume; start a new run (runs now keep checkpoints in RUN/checkpoints/step-…/)");
             else
-                throw new UsageException($"{what}: not a run folder (it has no {LogFile}) nor a checkpoint folder (RUN/{CheckpointsFolder}/step-…)");
+                throw new UsageException($"{what}: not a run folder (it has no {LogFile}) nor a checkpoint folder (RUN/{RunLayout.CheckpointsFolder}/step-…)");
             RequireNotLive(target.RunFolder, what);
             RequireRunOf(target.RunFolder, exercise, what);
             return target;
@@ -302,7 +301,7 @@ internal static partial class RunFolder
         if (file is not null && Checkpoint.IsOlderFormat(file.Metadata))
             throw new UsageException($"{what}: a checkpoint of an older format ({Checkpoint.OlderFormat}: <exercise>.safetensors with a .optim.safetensors beside it), "
                                      + "which this version does not resume; start a new run (runs now keep checkpoints in RUN/checkpoints/step-…/)");
-        throw new UsageException($"{what}: a file, not a run; --resume takes a run folder, one of its checkpoint folders (RUN/{CheckpointsFolder}/step-…) or {Latest}");
+        throw new UsageException($"{what}: a file, not a run; --resume takes a run folder, one of its checkpoint folders (RUN/{RunLayout.CheckpointsFolder}/step-…) or {Latest}");
     }
 
     /// <summary>
@@ -318,8 +317,8 @@ internal static partial class RunFolder
             if (path == Latest) throw new UsageException($"{option} {path}: there is no {Path.Combine(Root, exercise, Latest)} here");
             return path;
         }
-        if (IsCheckpointName(Path.GetFileName(RealPath(folder)))) return Path.Combine(folder, Checkpoint.ModelFile);
-        if (NewestCheckpoint(folder) is { } newest) return Path.Combine(newest, Checkpoint.ModelFile);
+        if (IsCheckpointName(Path.GetFileName(RealPath(folder)))) return Path.Combine(folder, RunLayout.ModelFile);
+        if (NewestCheckpoint(folder) is { } newest) return Path.Combine(newest, RunLayout.ModelFile);
         throw new UsageException(HoldsRun(folder)
             ? $"{option} {path}: the run has no complete checkpoint yet"
             : $"{option} {path}: is a folder, neither a run folder nor a checkpoint folder");

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Functional.Formats;
 using Functional.Training;
 using Functional.Training.Checkpoints;
 
@@ -148,7 +149,7 @@ internal sealed class RunOutput : IDisposable
             }
             RequireWritable(outFolder, $"--out {o}");
         }
-        else RequireWritable(RunFolder.ExerciseRoot(request.Exercise), $"the run folder {Path.Combine(RunFolder.Root, request.Exercise)}");
+        else RequireWritable(RunFolder.ExerciseRoot(request.Exercise), $"the run folder {Path.Combine(RunLayout.Root, request.Exercise)}");
         if (teePath is not null && outFolder is not null && (teePath == outFolder || outFolder.StartsWith(teePath + Path.DirectorySeparatorChar)))
             throw new UsageException($"--log {request.Log}: the same path as the --out folder");
         return new RunOutput(request, log, resume, outFolder, replace);
@@ -421,14 +422,14 @@ internal sealed class RunOutput : IDisposable
     {
         var checkpoints = RunFolder.Checkpoints(folder).Count;
         var removed = new List<string>();
-        foreach (var name in new[] { RunFolder.LogFile, RunFolder.MetricsFile, "report.html" })
+        foreach (var name in new[] { RunLayout.LogFile, RunLayout.MetricsFile, "report.html" })
         {
             var path = Path.Combine(folder, name);
             if (!File.Exists(path)) continue;
             File.Delete(path);
             removed.Add(name);
         }
-        var dir = Path.Combine(folder, RunFolder.CheckpointsFolder);
+        var dir = Path.Combine(folder, RunLayout.CheckpointsFolder);
         if (Directory.Exists(dir))
         {
             Directory.Delete(dir, recursive: true);
@@ -440,9 +441,9 @@ internal sealed class RunOutput : IDisposable
         return removed.Count == 0 ? "nothing" : string.Join(", ", removed);
     }
 
-    private string LogPath => Path.Combine(_folder!, RunFolder.LogFile);
+    private string LogPath => Path.Combine(_folder!, RunLayout.LogFile);
 
-    private string MetricsPath => Path.Combine(_folder!, RunFolder.MetricsFile);
+    private string MetricsPath => Path.Combine(_folder!, RunLayout.MetricsFile);
 
     private static string Header(RunRequest request, JsonObject settings)
     {

@@ -27,13 +27,9 @@ internal static class XorBench
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var flags = new Flags();
-        var steps = flags.Add(new Option<int>("--steps") { Description = "Optimizer steps per timed run (multiple of 500)", DefaultValueFactory = _ => 3000 }, "Steps");
-        var rounds = flags.Add(new Option<int>("--rounds") { Description = "Timed runs per variant (the best counts)", DefaultValueFactory = _ => 3 }, "Rounds");
-        var sizes = flags.Add(new Option<string>("--k")
-        {
-            Description = $"Ensemble sizes, comma-separated, each 1 to {Limits.EnsembleRuns}",
-            DefaultValueFactory = _ => "1,16,64,256",
-        }, "K");
+        var steps = flags.Add("Steps", "--steps", "Optimizer steps per timed run (multiple of 500)", 3000);
+        var rounds = flags.Add("Rounds", "--rounds", "Timed runs per variant (the best counts)", 3);
+        var sizes = flags.Add("K", "--k", $"Ensemble sizes, comma-separated, each 1 to {Limits.EnsembleRuns}", "1,16,64,256");
         return flags.Command("xor", "XOR training throughput: imperative TorchSharp vs the functional core vs ensembles", (r, cancel) =>
         {
             var n = r.GetValue(steps);

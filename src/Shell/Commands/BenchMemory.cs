@@ -12,26 +12,20 @@ internal static class BenchMemory
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var flags = new Flags();
-        var steps = flags.Add(new Option<int>("--steps") { Description = "Training steps", DefaultValueFactory = _ => 100_000 }, "Steps");
-        var every = flags.Add(new Option<int>("--every") { Description = "Sample resident memory every N steps (at most --steps)", DefaultValueFactory = _ => 10_000 }, "Every");
-        var limit = flags.Add(new Option<double>("--max-growth-mb") { Description = "Allowed growth after warm-up, in MB", DefaultValueFactory = _ => 50 }, "MaxGrowthMb");
-        var suite = flags.Add(new Option<string>("--suite") { Description = "logic (one long run) or xor-experiments (the suite run again and again)", DefaultValueFactory = _ => "logic" },
-            "Suite");
-        var suites = flags.Add(new Option<int>("--suites") { Description = "xor-experiments: how many suites to run (RSS sampled after each; the first is the warm-up)", DefaultValueFactory = _ => 5 },
-            "Suites");
-        var suiteEpochs = flags.Add(new Option<int>("--suite-epochs") { Description = "xor-experiments: epochs of every run in the suite", DefaultValueFactory = _ => 10 }, "SuiteEpochs");
-        var compare = flags.Add(new Option<bool>("--compare")
-        {
-            Description = "Instead: the peak resident memory of whole runs (logic --epochs 1, xor --seed 3, mnist --seed 4 --epochs 1), each in a process of its own, "
-                          + "against the imperative TorchSharp program (bench/Imperative) and PyTorch (tools/reference/reference.py, where /usr/bin/python3 has torch); prints the commands and the ratios",
-        }, "Compare");
-        var exercises = flags.Add(new Option<string>("--exercises")
-        {
-            Description = $"With --compare: which runs, comma-separated ({string.Join("|", BenchPeak.Runs.Keys)})",
-            DefaultValueFactory = _ => string.Join(",", BenchPeak.Runs.Keys),
-        }, "Exercises");
-        var imperative = flags.Add(new Option<string?>("--imperative") { Description = "With --compare: the imperative program's dll (default: bench/Imperative's Release build in this repository)" }, "Imperative");
-        var reference = flags.Add(new Option<string?>("--reference") { Description = "With --compare: the PyTorch reference script (default: tools/reference/reference.py in this repository)" }, "Reference");
+        var steps = flags.Add("Steps", "--steps", "Training steps", 100_000);
+        var every = flags.Add("Every", "--every", "Sample resident memory every N steps (at most --steps)", 10_000);
+        var limit = flags.Add<double>("MaxGrowthMb", "--max-growth-mb", "Allowed growth after warm-up, in MB", 50);
+        var suite = flags.Add("Suite", "--suite", "logic (one long run) or xor-experiments (the suite run again and again)", "logic");
+        var suites = flags.Add("Suites", "--suites", "xor-experiments: how many suites to run (RSS sampled after each; the first is the warm-up)", 5);
+        var suiteEpochs = flags.Add("SuiteEpochs", "--suite-epochs", "xor-experiments: epochs of every run in the suite", 10);
+        var compare = flags.AddWithoutDefault<bool>("Compare", "--compare",
+            "Instead: the peak resident memory of whole runs (logic --epochs 1, xor --seed 3, mnist --seed 4 --epochs 1), each in a process of its own, "
+            + "against the imperative TorchSharp program (bench/Imperative) and PyTorch (tools/reference/reference.py, where /usr/bin/python3 has torch); prints the commands and the ratios");
+        var exercises = flags.Add("Exercises", "--exercises", $"With --compare: which runs, comma-separated ({string.Join("|", BenchPeak.Runs.Keys)})",
+            string.Join(",", BenchPeak.Runs.Keys));
+        var imperative = flags.AddWithoutDefault<string?>("Imperative", "--imperative",
+            "With --compare: the imperative program's dll (default: bench/Imperative's Release build in this repository)");
+        var reference = flags.AddWithoutDefault<string?>("Reference", "--reference", "With --compare: the PyTorch reference script (default: tools/reference/reference.py in this repository)");
         return flags.Command("memory", "Resident memory over a long logic run or repeated xor-experiments suites: must stay flat; --compare: peak memory of whole runs against the imperative program and PyTorch", (r, cancel) =>
         {
             if (r.GetValue(compare))

@@ -20,9 +20,9 @@ internal static class BenchMnist
     internal static Command Create(TextWriter stdout, TextWriter stderr, string name)
     {
         var flags = new Flags();
-        var rounds = flags.Add(new Option<int>("--rounds", "-r") { Description = "Timed epochs per implementation (alternating)", DefaultValueFactory = _ => 3 }, "Rounds");
-        var seed = flags.Add(new Option<long>("--seed", "-s") { Description = "Seed of the weights and the shuffle", DefaultValueFactory = _ => 1 }, nameof(MnistOptions.Seed));
-        var limit = flags.Add(new Option<int?>("--limit") { Description = "Use the first N training images only" }, nameof(MnistOptions.Limit));
+        var rounds = flags.Add("Rounds", "--rounds", "Timed epochs per implementation (alternating)", 3, "-r");
+        var seed = flags.Add<long>(nameof(MnistOptions.Seed), "--seed", "Seed of the weights and the shuffle", 1, "-s");
+        var limit = flags.AddWithoutDefault<int?>(nameof(MnistOptions.Limit), "--limit", "Use the first N training images only");
         var threads = MnistCommand.ThreadsOption(flags, "torch threads (1, as mnist uses, by default)");
         return flags.Command(name, "Time one MNIST epoch (sample, batch 10): functional core vs the imperative TorchSharp loop", (r, cancel) =>
         {

@@ -8,19 +8,15 @@ internal static class BlobsCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var defaults = new BlobClassifierOptions();
-        var (common, flags) = CommonOptions.Of("blobs", defaults.Seed, defaults.Epochs, defaults.Lr);
-        var hidden = flags.Add(new Option<int>("--hidden") { Description = $"Hidden width of Feedforward(2, hidden), 1 to {Limits.Width}", DefaultValueFactory = _ => defaults.Hidden },
-            nameof(BlobClassifierOptions.Hidden));
-        var samples = flags.Add(new Option<int>("--samples") { Description = $"Training points, 1 to {Limits.Samples}", DefaultValueFactory = _ => defaults.Samples },
-            nameof(BlobClassifierOptions.Samples));
-        var testSamples = flags.Add(new Option<int>("--test-samples") { Description = $"Test points, 1 to {Limits.Samples}", DefaultValueFactory = _ => defaults.TestSamples },
-            nameof(BlobClassifierOptions.TestSamples));
-        var newCenters = flags.Add(new Option<bool>("--new-test-centers")
-        {
-            Description = "Draw the test points around new random clusters, as the tutorial's second make_blobs call literally does (test accuracy then measures luck)",
-        }, nameof(BlobClassifierOptions.SameCenters));
-        return ExerciseRunner.Command("blobs", "A 2-10-1 network tells blob 0 from the others (make_blobs data, BCE, SGD), with the decision boundary plotted", flags, common,
+        var d = new BlobClassifierOptions();
+        var command = new ExerciseCommand("blobs", "A 2-10-1 network tells blob 0 from the others (make_blobs data, BCE, SGD), with the decision boundary plotted", d.Seed, d.Epochs, d.Lr);
+        var hidden = command.Flags.Add(nameof(d.Hidden), "--hidden", $"Hidden width of Feedforward(2, hidden), 1 to {Limits.Width}", d.Hidden);
+        var samples = command.Flags.Add(nameof(d.Samples), "--samples", $"Training points, 1 to {Limits.Samples}", d.Samples);
+        var testSamples = command.Flags.Add(nameof(d.TestSamples), "--test-samples", $"Test points, 1 to {Limits.Samples}", d.TestSamples);
+        var newCenters = command.Flags.AddWithoutDefault<bool>(nameof(d.SameCenters), "--new-test-centers",
+            "Draw the test points around new random clusters, as the tutorial's second make_blobs call literally does (test accuracy then measures luck)");
+        var common = command.Common;
+        return ExerciseRunner.Command(command,
             r => new BlobClassifierOptions(r.GetValue(samples), r.GetValue(testSamples), r.GetValue(hidden), r.GetValue(common.Lr),
                 r.GetValue(common.Epochs!), SameCenters: !r.GetValue(newCenters), Seed: r.GetValue(common.Seed)).Validate(),
             (o, context) => new Run(o, context), stdout, stderr);

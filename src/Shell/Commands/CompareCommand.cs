@@ -1,4 +1,5 @@
 using System.Text;
+using Functional.Formats;
 using Functional.Shell.Reports;
 
 namespace Functional.Shell.Commands;
@@ -13,9 +14,9 @@ internal static class CompareCommand
     {
         var folders = new Argument<string[]>("RUN_DIR")
         {
-            Description = $"Two run folders or more, of one exercise; {RunFolder.Latest} is the newest run of the exercise the others ran", Arity = ArgumentArity.OneOrMore,
+            Description = $"Two run folders or more, of one exercise; {RunLayout.Latest} is the newest run of the exercise the others ran", Arity = ArgumentArity.OneOrMore,
         };
-        var output = new Option<string?>("--out", "-o") { Description = $"Where to write {PngFile} and {HtmlFile} (default: a new folder {RunFolder.Root}/compare/<time>)" };
+        var output = new Option<string?>("--out", "-o") { Description = $"Where to write {PngFile} and {HtmlFile} (default: a new folder {RunLayout.Root}/compare/<time>)" };
         var command = new Command("compare", "Overlay runs' training loss, validation loss and accuracy per epoch (one PNG and a page), with their final numbers and the settings that differ");
         command.Arguments.Add(folders);
         command.Options.Add(output);
@@ -27,9 +28,9 @@ internal static class CompareCommand
     {
         if (arguments.Length < 2) throw new UsageException($"compare takes two runs or more, got {arguments.Length}");
         // 'latest' is the newest run of the exercise the other folders ran (or of any exercise when all are 'latest').
-        var named = arguments.Where(a => a != RunFolder.Latest || Directory.Exists(a)).Select(a => RunRecord.Read(a, "compare")).ToList();
+        var named = arguments.Where(a => a != RunLayout.Latest || Directory.Exists(a)).Select(a => RunRecord.Read(a, "compare")).ToList();
         var exercise = named.Count > 0 ? named[0].Exercise : null;
-        var runs = arguments.Select(a => a != RunFolder.Latest || Directory.Exists(a) ? named.First(n => n.Folder == RunFolder.RealPath(a))
+        var runs = arguments.Select(a => a != RunLayout.Latest || Directory.Exists(a) ? named.First(n => n.Folder == RunFolder.RealPath(a))
             : RunRecord.Read(RunPaths.Resolve(a, exercise, "compare"), "compare")).ToList();
         var comparison = Comparison.Of(runs);
         var dir = OutputFolder(output);
@@ -53,7 +54,7 @@ internal static class CompareCommand
             Directory.CreateDirectory(full);
             return full;
         }
-        var root = Path.GetFullPath(Path.Combine(RunFolder.Root, "compare"));
+        var root = Path.GetFullPath(Path.Combine(RunLayout.Root, "compare"));
         Directory.CreateDirectory(root);
         var stem = DateTime.Now.ToString("yyyyMMdd-HHmmss", Inv);
         for (var n = 1; ; n++)

@@ -7,16 +7,12 @@ internal static class LogicCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var defaults = new LogicOptions();
-        var (common, flags) = CommonOptions.Of("logic", defaults.Seed, defaults.Epochs, defaults.Lr);
-        var gate = flags.Add(new Option<string>("--gate", "-g") { Description = $"Gate to learn: {string.Join("|", Logic.Gates)}", DefaultValueFactory = _ => defaults.Gate },
-            nameof(LogicOptions.Gate));
-        var hidden = flags.Add(new Option<int>("--hidden")
-        {
-            Description = $"Hidden width, 0 to {Limits.Width} (0 = a single neuron, which cannot learn xor)",
-            DefaultValueFactory = _ => defaults.Hidden,
-        }, nameof(LogicOptions.Hidden));
-        return ExerciseRunner.Command("logic", "A 2-2-1 network learns a logic gate (AND by default) with SGD, one truth-table row per step", flags, common,
+        var d = new LogicOptions();
+        var command = new ExerciseCommand("logic", "A 2-2-1 network learns a logic gate (AND by default) with SGD, one truth-table row per step", d.Seed, d.Epochs, d.Lr);
+        var gate = command.Flags.Add(nameof(d.Gate), "--gate", $"Gate to learn: {string.Join("|", Logic.Gates)}", d.Gate, "-g");
+        var hidden = command.Flags.Add(nameof(d.Hidden), "--hidden", $"Hidden width, 0 to {Limits.Width} (0 = a single neuron, which cannot learn xor)", d.Hidden);
+        var common = command.Common;
+        return ExerciseRunner.Command(command,
             r => new LogicOptions(r.GetValue(gate)!.ToLowerInvariant(), r.GetValue(hidden), r.GetValue(common.Epochs!), r.GetValue(common.Lr), r.GetValue(common.Seed)).Validate(),
             (o, context) => new Run(o, context.Console, context.Output), stdout, stderr);
     }

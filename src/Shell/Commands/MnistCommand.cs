@@ -12,29 +12,27 @@ internal static class MnistCommand
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var defaults = new MnistOptions();
-        var (common, flags) = CommonOptions.Of("mnist", defaults.Seed, defaults.Epochs, defaults.Lr);
-        var data = flags.Add(new Option<string?>("--data", "-d") { Description = "Folder with the four MNIST files (train-images-idx3-ubyte, …; plain or .gz); default: the shipped sample" });
-        var batch = flags.Add(new Option<int>("--batch-size", "-b") { Description = "Images per step", DefaultValueFactory = _ => defaults.BatchSize }, nameof(MnistOptions.BatchSize));
-        var hidden = flags.Add(new Option<string>("--hidden")
-        {
-            Description = $"Hidden widths, comma-separated: up to {Limits.MnistLayers} layers of 1 to {Limits.Width} each",
-            DefaultValueFactory = _ => string.Join(",", defaults.HiddenSizes),
-        }, nameof(MnistOptions.Hidden));
-        var limit = flags.Add(new Option<int?>("--limit") { Description = "Train on the first N training images only" }, nameof(MnistOptions.Limit));
-        var threads = ThreadsOption(flags, "torch threads; at batch 10 one is fastest (more threads only wait on each other)");
-        var show = flags.Add(new Option<int?>("--show") { Description = "After training, draw test digit K as text with the network's top-3 probabilities" }, nameof(Options.Show));
-        var command = ExerciseRunner.Command("mnist", "The MNIST digit classifier: 784-64-64-64-10 with ReLU and log-softmax, NLL loss, Adam, batches of 10", flags, common,
+        var d = new MnistOptions();
+        var command = new ExerciseCommand("mnist", "The MNIST digit classifier: 784-64-64-64-10 with ReLU and log-softmax, NLL loss, Adam, batches of 10", d.Seed, d.Epochs, d.Lr);
+        var data = command.Flags.Add(new Option<string?>("--data", "-d") { Description = "Folder with the four MNIST files (train-images-idx3-ubyte, …; plain or .gz); default: the shipped sample" });
+        var batch = command.Flags.Add(nameof(d.BatchSize), "--batch-size", "Images per step", d.BatchSize, "-b");
+        var hidden = command.Flags.Add(nameof(d.Hidden), "--hidden", $"Hidden widths, comma-separated: up to {Limits.MnistLayers} layers of 1 to {Limits.Width} each",
+            string.Join(",", d.HiddenSizes));
+        var limit = command.Flags.AddWithoutDefault<int?>(nameof(d.Limit), "--limit", "Train on the first N training images only");
+        var threads = ThreadsOption(command.Flags, "torch threads; at batch 10 one is fastest (more threads only wait on each other)");
+        var show = command.Flags.AddWithoutDefault<int?>(nameof(Options.Show), "--show", "After training, draw test digit K as text with the network's top-3 probabilities");
+        var common = command.Common;
+        var mnist = ExerciseRunner.Command(command,
             r => new Options(new MnistOptions(r.GetValue(common.Epochs!), r.GetValue(batch), r.GetValue(common.Lr), Numbers.IntList(hidden.Name, r.GetValue(hidden)!),
                     r.GetValue(common.Seed), r.GetValue(limit)).Validate(), r.GetValue(data), r.GetValue(show), Threads(r, threads)),
             (o, context) => new Run(o, context), stdout, stderr);
-        command.Subcommands.Add(PredictCommand(stdout));
-        return command;
+        mnist.Subcommands.Add(PredictCommand(stdout));
+        return mnist;
     }
 
     /// <summary>A <c>--threads</c> option (mnist's and bench mnist's), bound to <c>Threads</c> and capped at <see cref="Limits.Threads"/>.</summary>
     internal static Option<int> ThreadsOption(Flags flags, string description) =>
-        flags.Add(new Option<int>("--threads") { Description = $"{description}; 1 to {Limits.Threads}", DefaultValueFactory = _ => 1 }, nameof(Options.Threads));
+        flags.Add(nameof(Options.Threads), "--threads", $"{description}; 1 to {Limits.Threads}", 1);
 
     /// <summary>The <c>--threads</c> value, checked against its cap before any thread is made.</summary>
     internal static int Threads(ParseResult r, Option<int> threads) => Require.Between(nameof(Options.Threads), r.GetValue(threads), 1, Limits.Threads);

@@ -7,17 +7,16 @@ internal static class PerceptronCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var defaults = new PerceptronOptions();
+        var d = new PerceptronOptions();
         // One step, no epochs: no --out, no checkpoints; the log holds the step.
-        var (common, flags) = CommonOptions.Of("perceptron", defaults.Seed, epochs: null, defaults.Lr);
+        var command = new ExerciseCommand("perceptron", "The perceptron walkthrough: Linear(48, 10) + sigmoid, shapes, output, MSE, the gradient, and a manual update against an SGD step",
+            d.Seed, epochs: null, d.Lr);
+        var common = command.Common;
         common.Lr.Description = $"Learning rate of the update (positive, at most {Limits.Float32Number.ToString("0e0", Inv)})";
         common.Log!.Description = "Write the optimizer step as JSON Lines to this file";
-        var inputs = flags.Add(new Option<int>("--inputs") { Description = $"Input size, 1 to {Limits.PerceptronSize}", DefaultValueFactory = _ => defaults.Inputs },
-            nameof(PerceptronOptions.Inputs));
-        var outputs = flags.Add(new Option<int>("--outputs") { Description = $"Output size, 1 to {Limits.PerceptronSize}", DefaultValueFactory = _ => defaults.Outputs },
-            nameof(PerceptronOptions.Outputs));
-        return ExerciseRunner.Command("perceptron", "The perceptron walkthrough: Linear(48, 10) + sigmoid, shapes, output, MSE, the gradient, and a manual update against an SGD step",
-            flags, common,
+        var inputs = command.Flags.Add(nameof(d.Inputs), "--inputs", $"Input size, 1 to {Limits.PerceptronSize}", d.Inputs);
+        var outputs = command.Flags.Add(nameof(d.Outputs), "--outputs", $"Output size, 1 to {Limits.PerceptronSize}", d.Outputs);
+        return ExerciseRunner.Command(command,
             r => new PerceptronOptions(r.GetValue(inputs), r.GetValue(outputs), r.GetValue(common.Lr), r.GetValue(common.Seed)).Validate(),
             (o, context) => new Run(o, context.Console, context.Output), stdout, stderr);
     }

@@ -12,42 +12,28 @@ internal static class RegressionCommand
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var defaults = new RegressionOptions();
-        var (common, flags) = CommonOptions.Of("regression", defaults.Seed, defaults.Epochs, defaults.Lr);
-        var preset = flags.Add(new Option<string>("--preset")
-        {
-            Description = $"A tutorial run: {string.Join("|", Regression.Presets.Keys)} (fit = the defaults; split = fit + --split 0.8; decay = split + --weight-decay 1e-3; "
-                          + "loader = the DataLoader section: 2000 points, --split 0.8, 1-50-1 relu, adam 1e-3, shuffled batches of 64, validation over test batches of 64, 2000 epochs). Other options override it",
-            DefaultValueFactory = _ => "fit",
-        }, "Preset");
-        var points = flags.Add(new Option<int>("--points") { Description = $"Number of points on linspace(-3, 3), 2 to {Limits.Points}", DefaultValueFactory = _ => defaults.Points },
-            nameof(RegressionOptions.Points));
-        var hidden = flags.Add(new Option<int>("--hidden") { Description = $"Hidden width, 1 to {Limits.Width}", DefaultValueFactory = _ => defaults.Hidden }, nameof(RegressionOptions.Hidden));
-        var activation = flags.Add(new Option<string>("--activation") { Description = $"Hidden activation: {string.Join("|", RegressionOptions.Activations)}", DefaultValueFactory = _ => defaults.Activation },
-            nameof(RegressionOptions.Activation));
-        var optimizer = flags.Add(new Option<string>("--optimizer") { Description = string.Join("|", Regression.Optimizers), DefaultValueFactory = _ => defaults.Optimizer },
-            nameof(RegressionOptions.Optimizer));
-        var split = flags.Add(new Option<double>("--split") { Description = "Train on this first fraction of the points and validate on the rest every epoch (e.g. 0.8)" },
-            nameof(RegressionOptions.Split));
-        var splitMode = flags.Add(new Option<string>("--split-mode") { Description = "sequential (the tutorial's: the test part is extrapolation) or random", DefaultValueFactory = _ => "sequential" },
-            nameof(RegressionOptions.SplitMode));
-        var weightDecay = flags.Add(new Option<double>("--weight-decay")
-        {
-            Description = $"L2 weight decay of the optimizer, 0 to {Limits.Float32Number.ToString("0e0", Inv)} (the tutorial compares 1e-3 against none). "
-                          + "It pulls the weights toward 0 (smaller weights, a smoother fit); it cannot fix the sequential split, whose held-out points x in (1.8, 3] "
-                          + "are extrapolation: compare on --split-mode random",
-            DefaultValueFactory = _ => defaults.WeightDecay,
-        }, nameof(RegressionOptions.WeightDecay));
-        var batchSize = flags.Add(new Option<int>("--batch-size")
-        {
-            Description = "Mini-batches of this size through a shuffled DataLoader every epoch, and validation over test batches of this size (default: full batch)",
-        }, nameof(RegressionOptions.BatchSize));
-        var compare = flags.Add(new Option<double>("--compare-weight-decay")
-        {
-            Description = "Also train with this weight decay on the same data and compare: validation losses, weight norms, fits (implies --split 0.8 unless given)",
-        }, nameof(Options.CompareWeightDecay));
-        return ExerciseRunner.Command("regression", "Fit y = sin(cos(x²)) + noise with a 1-20-1 ELU network and Adam; --split holds out the right end (extrapolation), --weight-decay shrinks the weights",
-            flags, common, r =>
+        var d = new RegressionOptions();
+        var command = new ExerciseCommand("regression", "Fit y = sin(cos(x²)) + noise with a 1-20-1 ELU network and Adam; --split holds out the right end (extrapolation), "
+                                                        + "--weight-decay shrinks the weights", d.Seed, d.Epochs, d.Lr);
+        var preset = command.Flags.Add("Preset", "--preset", $"A tutorial run: {string.Join("|", Regression.Presets.Keys)} (fit = the defaults; split = fit + --split 0.8; "
+                                                             + "decay = split + --weight-decay 1e-3; loader = the DataLoader section: 2000 points, --split 0.8, 1-50-1 relu, "
+                                                             + "adam 1e-3, shuffled batches of 64, validation over test batches of 64, 2000 epochs). Other options override it", "fit");
+        var points = command.Flags.Add(nameof(d.Points), "--points", $"Number of points on linspace(-3, 3), 2 to {Limits.Points}", d.Points);
+        var hidden = command.Flags.Add(nameof(d.Hidden), "--hidden", $"Hidden width, 1 to {Limits.Width}", d.Hidden);
+        var activation = command.Flags.Add(nameof(d.Activation), "--activation", $"Hidden activation: {string.Join("|", RegressionOptions.Activations)}", d.Activation);
+        var optimizer = command.Flags.Add(nameof(d.Optimizer), "--optimizer", string.Join("|", Regression.Optimizers), d.Optimizer);
+        var split = command.Flags.AddWithoutDefault<double>(nameof(d.Split), "--split", "Train on this first fraction of the points and validate on the rest every epoch (e.g. 0.8)");
+        var splitMode = command.Flags.Add(nameof(d.SplitMode), "--split-mode", "sequential (the tutorial's: the test part is extrapolation) or random", "sequential");
+        var weightDecay = command.Flags.Add(nameof(d.WeightDecay), "--weight-decay",
+            $"L2 weight decay of the optimizer, 0 to {Limits.Float32Number.ToString("0e0", Inv)} (the tutorial compares 1e-3 against none). "
+            + "It pulls the weights toward 0 (smaller weights, a smoother fit); it cannot fix the sequential split, whose held-out points x in (1.8, 3] "
+            + "are extrapolation: compare on --split-mode random", d.WeightDecay);
+        var batchSize = command.Flags.AddWithoutDefault<int>(nameof(d.BatchSize), "--batch-size",
+            "Mini-batches of this size through a shuffled DataLoader every epoch, and validation over test batches of this size (default: full batch)");
+        var compare = command.Flags.AddWithoutDefault<double>(nameof(Options.CompareWeightDecay), "--compare-weight-decay",
+            "Also train with this weight decay on the same data and compare: validation losses, weight norms, fits (implies --split 0.8 unless given)");
+        var common = command.Common;
+        return ExerciseRunner.Command(command, r =>
             {
                 bool Given(Option o) => r.GetResult(o) is { Implicit: false };
                 var o = Regression.Preset(r.GetValue(preset)!);

@@ -1,3 +1,4 @@
+using Functional.Formats;
 using Functional.Shell.Reports;
 
 namespace Functional.Shell.Commands;
@@ -9,7 +10,7 @@ internal static class ReportCommand
     {
         var folders = new Argument<string[]>("RUN_DIR")
         {
-            Description = $"Run folders, or {RunFolder.Latest} (the newest run under {RunFolder.Root}/)", Arity = ArgumentArity.OneOrMore,
+            Description = $"Run folders, or {RunLayout.Latest} (the newest run under {RunLayout.Root}/)", Arity = ArgumentArity.OneOrMore,
         };
         var output = new Option<string?>("--out", "-o") { Description = $"Write the report to this file instead of RUN_DIR/{RunReport.FileName} (one run only)" };
         var command = new Command("report", $"Make a run's {RunReport.FileName} again from its folder: its log, metrics, plots and checkpoints");

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Functional.Formats;
 
 namespace Functional.Shell.Commands;
 
@@ -15,7 +16,7 @@ internal static class RunsCommand
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var command = new Command("runs", $"The run folders under {RunFolder.Root}/: list them, remove them, make their reports");
+        var command = new Command("runs", $"The run folders under {RunLayout.Root}/: list them, remove them, make their reports");
         var exercise = new Argument<string?>("EXERCISE") { Description = "Only this exercise's runs", Arity = ArgumentArity.ZeroOrOne };
         var list = new Command("list", "Each run: folder, exercise, start, status (completed, interrupted, diverged, failed, running) and its last epoch's numbers");
         list.Arguments.Add(exercise);
@@ -35,25 +36,25 @@ internal static class RunsCommand
 
     private static int List(string? exercise, TextWriter stdout)
     {
-        if (!Directory.Exists(RunFolder.Root))
+        if (!Directory.Exists(RunLayout.Root))
         {
-            stdout.WriteLine($"no runs: there is no {RunFolder.Root}/ folder here");
+            stdout.WriteLine($"no runs: there is no {RunLayout.Root}/ folder here");
             return ExitCodes.Ok;
         }
-        var exercises = Directory.EnumerateDirectories(RunFolder.Root).Select(Path.GetFileName).OfType<string>()
+        var exercises = Directory.EnumerateDirectories(RunLayout.Root).Select(Path.GetFileName).OfType<string>()
             .Where(e => exercise is null || e == exercise).Order(StringComparer.Ordinal).ToList();
         if (exercise is not null && exercises.Count == 0)
         {
-            stdout.WriteLine($"no runs of {exercise} in {RunFolder.Root}/");
+            stdout.WriteLine($"no runs of {exercise} in {RunLayout.Root}/");
             return ExitCodes.Ok;
         }
-        var runs = exercises.SelectMany(e => Directory.EnumerateDirectories(Path.Combine(RunFolder.Root, e))
-                .Where(d => Path.GetFileName(d) != RunFolder.Latest && !Path.GetFileName(d).StartsWith('.') && RunFolder.HoldsRun(d))
+        var runs = exercises.SelectMany(e => Directory.EnumerateDirectories(Path.Combine(RunLayout.Root, e))
+                .Where(d => Path.GetFileName(d) != RunLayout.Latest && !Path.GetFileName(d).StartsWith('.') && RunFolder.HoldsRun(d))
                 .Order(StringComparer.Ordinal))
             .Select(Summarize).ToList();
         if (runs.Count == 0)
         {
-            stdout.WriteLine($"no runs in {RunFolder.Root}/{(exercise is null ? "" : exercise + "/")}");
+            stdout.WriteLine($"no runs in {RunLayout.Root}/{(exercise is null ? "" : exercise + "/")}");
             return ExitCodes.Ok;
         }
         string[] head = ["run", "exercise", "started", "status", "last epoch"];
@@ -83,7 +84,7 @@ internal static class RunsCommand
             ? time.ToString("yyyy-MM-dd HH:mm:ss", Inv) : "?";
         string? outcome = null;
         JsonElement? lastEpoch = null;
-        foreach (var line in Tail(Path.Combine(folder, RunFolder.LogFile)))
+        foreach (var line in Tail(Path.Combine(folder, RunLayout.LogFile)))
         {
             if (!line.StartsWith('{')) continue;
             try
@@ -150,7 +151,7 @@ internal static class RunsCommand
         {
             if (!Directory.Exists(folder)) throw new UsageException($"runs rm {folder}: no such folder");
             var full = RunFolder.RealPath(folder);
-            if (!RunFolder.HoldsRun(full)) throw new UsageException($"runs rm {folder}: not a run folder (it has no {RunFolder.LogFile})");
+            if (!RunFolder.HoldsRun(full)) throw new UsageException($"runs rm {folder}: not a run folder (it has no {RunLayout.LogFile})");
             if (RunLock.OwnerOf(full) is { Alive: true } owner) throw new UsageException($"runs rm {folder}: the run is running (process {owner.Pid}); stop it first");
             targets.Add(full);
         }
@@ -170,7 +171,7 @@ internal static class RunsCommand
     // A latest link that named a removed run names the newest run left, or goes.
     private static void RepointLatest(string exerciseRoot, string removed, TextWriter stdout)
     {
-        var link = new FileInfo(Path.Combine(exerciseRoot, RunFolder.Latest));
+        var link = new FileInfo(Path.Combine(exerciseRoot, RunLayout.Latest));
         if (link.LinkTarget is not { } target || Path.GetFileName(Path.TrimEndingDirectorySeparator(target)) != removed) return;
         if (RunFolder.NewestRun(exerciseRoot) is { } newest)
         {

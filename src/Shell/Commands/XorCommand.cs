@@ -8,22 +8,18 @@ internal static class XorCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var defaults = new XorOptions();
-        var (common, flags) = CommonOptions.Of("xor", defaults.Seed, defaults.Epochs, defaults.Lr);
-        var activation = flags.Add(new Option<string>("--activation", "-a") { Description = $"Hidden activation: {string.Join("|", XorOptions.Activations)}", DefaultValueFactory = _ => defaults.Activation },
-            nameof(XorOptions.Activation));
-        var init = flags.Add(new Option<string>("--init") { Description = "Init: default (PyTorch's Linear init) | uniform (U(-1,1) for every parameter)", DefaultValueFactory = _ => defaults.Init },
-            nameof(XorOptions.Init));
-        var center = flags.Add(new Option<bool>("--center") { Description = "Map inputs and targets from {0,1} to {-1,1}" }, nameof(XorOptions.Center));
-        var hidden = flags.Add(new Option<int>("--hidden") { Description = $"Hidden width, 1 to {Limits.Width}", DefaultValueFactory = _ => defaults.Hidden }, nameof(XorOptions.Hidden));
-        var inputs = flags.Add(new Option<int>("--inputs")
-        {
-            Description = $"Input bits, 1 to {Limits.ParityInputs}; the target is their parity (2 = XOR). Each sample draws N randint(0,1) bits, then N input noises, then the target noise",
-            DefaultValueFactory = _ => defaults.Inputs,
-        }, nameof(XorOptions.Inputs));
-        var data = flags.Add(DataOption(), nameof(XorOptions.Data));
-        return ExerciseRunner.Command("xor", "The XOR tutorial: noisy XOR batches of 10, a 2-2-1 network, MSE and SGD; test loss and accuracy per epoch ("
-                                           + XorVerdict.AccuracyMeaning + ": an output that rounds to neither class counts wrong, so it can fall below 50 %)", flags, common,
+        var d = new XorOptions();
+        var command = new ExerciseCommand("xor", "The XOR tutorial: noisy XOR batches of 10, a 2-2-1 network, MSE and SGD; test loss and accuracy per epoch ("
+                                                 + XorVerdict.AccuracyMeaning + ": an output that rounds to neither class counts wrong, so it can fall below 50 %)", d.Seed, d.Epochs, d.Lr);
+        var activation = command.Flags.Add(nameof(d.Activation), "--activation", $"Hidden activation: {string.Join("|", XorOptions.Activations)}", d.Activation, "-a");
+        var init = command.Flags.Add(nameof(d.Init), "--init", "Init: default (PyTorch's Linear init) | uniform (U(-1,1) for every parameter)", d.Init);
+        var center = command.Flags.AddWithoutDefault<bool>(nameof(d.Center), "--center", "Map inputs and targets from {0,1} to {-1,1}");
+        var hidden = command.Flags.Add(nameof(d.Hidden), "--hidden", $"Hidden width, 1 to {Limits.Width}", d.Hidden);
+        var inputs = command.Flags.Add(nameof(d.Inputs), "--inputs", $"Input bits, 1 to {Limits.ParityInputs}; the target is their parity (2 = XOR). "
+                                                                     + "Each sample draws N randint(0,1) bits, then N input noises, then the target noise", d.Inputs);
+        var data = command.Flags.Add(DataOption(), nameof(d.Data));
+        var common = command.Common;
+        return ExerciseRunner.Command(command,
             r => new XorOptions(r.GetValue(activation)!.ToLowerInvariant(), r.GetValue(init)!.ToLowerInvariant(), r.GetValue(center),
                 r.GetValue(common.Lr), r.GetValue(common.Epochs!), r.GetValue(hidden), r.GetValue(inputs), r.GetValue(common.Seed), ParseData(r.GetValue(data)!)).Validate(),
             (o, context) => new Run(o, context), stdout, stderr);

@@ -15,22 +15,20 @@ internal static class XorExperimentsCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var d = new XorSuiteOptions();
-        var (common, flags) = CommonOptions.Of("xor-experiments", d.Seed, d.Epochs, d.Lr);
-        var repeats = flags.Add(new Option<int>("--repeats", "-r") { Description = $"Seeds per configuration, 1 to {Limits.Repeats}", DefaultValueFactory = _ => d.Repeats },
-            nameof(XorSuiteOptions.Repeats));
+        var command = new ExerciseCommand("xor-experiments", "The XOR tutorial's experiments (activation, init, centering, termination, learning rate, parity), many runs at once as ensembles; "
+                                                             + XorVerdict.AccuracyMeaning, d.Seed, d.Epochs, d.Lr);
+        var common = command.Common;
+        var repeats = command.Flags.Add(nameof(d.Repeats), "--repeats", $"Seeds per configuration, 1 to {Limits.Repeats}", d.Repeats, "-r");
         common.Epochs!.Description = "Epochs of every run";
         common.Lr.Description = $"Learning rate (all but the sweep of experiment 5; positive, at most {Limits.Float32Number.ToString("0e0", Inv)})";
         common.Seed.Description = "First seed of the repeats";
         common.Out!.Description = $"The run folder: log, CSV, JSON and PNG results, checkpoints (default: a new folder runs/xor-experiments/<time>)";
-        var only = flags.Add(new Option<int?>("--only") { Description = "Run one experiment (1-6); 2 or 3 also runs experiment 1, the baseline they are compared with" }, nameof(XorSuiteOptions.Only));
-        var sweepSeed = flags.Add(new Option<long>("--sweep-seed") { Description = "Seed of experiment 5's learning-rate sweep (one run per rate)", DefaultValueFactory = _ => d.SweepSeed },
-            nameof(XorSuiteOptions.SweepSeed));
-        var maxHidden = flags.Add(new Option<int>("--max-hidden") { Description = $"Largest hidden width experiment 6 tries, 1 to {Limits.SuiteHidden}, and with --repeats R at most {Limits.EnsembleRuns} / (3 × R): experiment 6 trains 3 input sizes × each width × each repeat as one ensemble", DefaultValueFactory = _ => d.MaxHidden },
-            nameof(XorSuiteOptions.MaxHidden));
-        var data = flags.Add(XorCommand.DataOption(), nameof(XorSuiteOptions.Data));
-        return ExerciseRunner.Command("xor-experiments", "The XOR tutorial's experiments (activation, init, centering, termination, learning rate, parity), many runs at once as ensembles; "
-                                                         + XorVerdict.AccuracyMeaning,
-            flags, common,
+        var only = command.Flags.AddWithoutDefault<int?>(nameof(d.Only), "--only", "Run one experiment (1-6); 2 or 3 also runs experiment 1, the baseline they are compared with");
+        var sweepSeed = command.Flags.Add(nameof(d.SweepSeed), "--sweep-seed", "Seed of experiment 5's learning-rate sweep (one run per rate)", d.SweepSeed);
+        var maxHidden = command.Flags.Add(nameof(d.MaxHidden), "--max-hidden", $"Largest hidden width experiment 6 tries, 1 to {Limits.SuiteHidden}, and with --repeats R at most "
+                                                                              + $"{Limits.EnsembleRuns} / (3 × R): experiment 6 trains 3 input sizes × each width × each repeat as one ensemble", d.MaxHidden);
+        var data = command.Flags.Add(XorCommand.DataOption(), nameof(d.Data));
+        return ExerciseRunner.Command(command,
             r => new XorSuiteOptions(r.GetValue(repeats), r.GetValue(common.Epochs!), r.GetValue(common.Lr), r.GetValue(common.Seed), r.GetValue(only),
                 SweepSeed: r.GetValue(sweepSeed), MaxHidden: r.GetValue(maxHidden), Data: XorCommand.ParseData(r.GetValue(data)!)).Validate(),
             (o, context) => new Run(o, context), stdout, stderr);

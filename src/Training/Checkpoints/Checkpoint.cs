@@ -41,8 +41,8 @@ public sealed record RunInfo(string Exercise, MlpSpec Spec, Optimizer Optimizer,
 }
 
 /// <summary>
-/// The three files of a checkpoint folder, as bytes: <see cref="Checkpoint.ModelFile"/> (the params, a plain state dict
-/// PyTorch loads), <see cref="Checkpoint.OptimizerFile"/> (the optimizer state) and <see cref="Checkpoint.MetadataFile"/>
+/// The three files of a checkpoint folder, as bytes: <see cref="RunLayout.ModelFile"/> (the params, a plain state dict
+/// PyTorch loads), <see cref="RunLayout.OptimizerFile"/> (the optimizer state) and <see cref="RunLayout.MetadataFile"/>
 /// (the run info as JSON).
 /// </summary>
 public sealed record CheckpointFiles(byte[] Model, byte[] Optimizer, byte[] Metadata);
@@ -66,14 +66,8 @@ public static class Checkpoint
     /// <summary>The format of the single-file checkpoints of earlier versions (<c>&lt;exercise&gt;.safetensors</c> with a <c>.optim.safetensors</c> sibling): refused.</summary>
     public const string OlderFormat = "functional-checkpoint/1";
 
-    /// <summary>The params file of a checkpoint folder.</summary>
-    public const string ModelFile = "model.safetensors";
-
-    /// <summary>The optimizer-state file of a checkpoint folder.</summary>
-    public const string OptimizerFile = "optim.safetensors";
-
-    /// <summary>The run-info file of a checkpoint folder.</summary>
-    public const string MetadataFile = "checkpoint.json";
+    /// <summary>The params file of a checkpoint folder: <see cref="RunLayout.ModelFile"/>, by the name it had before the layout had a class of its own.</summary>
+    public const string ModelFile = RunLayout.ModelFile;
 
     /// <summary>The format tag of a stacked ensemble's <c>model.safetensors</c> (a single model's is <see cref="ModelCheckpoint.Format"/>).</summary>
     public const string EnsembleModelFormat = "functional-ensemble/1";
@@ -176,10 +170,10 @@ public static class Checkpoint
         if (info.Optimizer != trainer.Optimizer)
             throw new InvalidDataException($"{name}: made with {info.Optimizer}, but this run uses {trainer.Optimizer}");
         RequireMemberSums(info.Next, trainer is Trainer ? null : Ensemble.Size(like.Params), name);
-        var model = SafeTensors.Deserialize(files.Model, $"{name}/{ModelFile}");
-        var optim = SafeTensors.Deserialize(files.Optimizer, $"{name}/{OptimizerFile}");
-        RequireTensors(model, like.Params.Items, $"{name}/{ModelFile}", "parameter");
-        RequireTensors(optim, like.Optimizer.Tensors, $"{name}/{OptimizerFile}", "optimizer tensor");
+        var model = SafeTensors.Deserialize(files.Model, $"{name}/{RunLayout.ModelFile}");
+        var optim = SafeTensors.Deserialize(files.Optimizer, $"{name}/{RunLayout.OptimizerFile}");
+        RequireTensors(model, like.Params.Items, $"{name}/{RunLayout.ModelFile}", "parameter");
+        RequireTensors(optim, like.Optimizer.Tensors, $"{name}/{RunLayout.OptimizerFile}", "optimizer tensor");
         var made = new List<IDisposable>();
         try
         {
@@ -248,8 +242,8 @@ public static class Checkpoint
     private static (RunInfo Info, long TrainStep, Rng Rng) ReadChecked(ReadOnlySpan<byte> metadata, string name, string exercise)
     {
         if (metadata.Length > MaxMetadataBytes)
-            throw new InvalidDataException($"{name}/{MetadataFile}: {metadata.Length:N0} bytes, more than the {MaxMetadataBytes:N0} a checkpoint's metadata may have");
-        var where = $"{name}/{MetadataFile}";
+            throw new InvalidDataException($"{name}/{RunLayout.MetadataFile}: {metadata.Length:N0} bytes, more than the {MaxMetadataBytes:N0} a checkpoint's metadata may have");
+        var where = $"{name}/{RunLayout.MetadataFile}";
         JsonDocument doc;
         try
         {

@@ -78,8 +78,9 @@ public sealed class ExerciseRunnerTests
     private static (int Code, string Stdout, string Stderr) Run(Script script, params string[] args)
     {
         var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        var (common, flags) = CommonOptions.Of("fake", seed: 1, epochs: 3, lr: 0.1);
-        var command = ExerciseRunner.Command("fake", "a test exercise", flags, common,
+        var declared = new ExerciseCommand("fake", "a test exercise", seed: 1, epochs: 3, lr: 0.1);
+        var common = declared.Common;
+        var command = ExerciseRunner.Command(declared,
             r => new FakeOptions(Require.Positive("Epochs", r.GetValue(common.Epochs!)), Require.PositiveNumber("Lr", r.GetValue(common.Lr)), r.GetValue(common.Seed)),
             (o, context) => new FakeRun(o, context, script), stdout, stderr);
         var root = new RootCommand { command };
