@@ -14,28 +14,14 @@ namespace Functional.Shell;
 /// </summary>
 internal static partial class RunFolder
 {
-    // The reports (Reports/) name these four through RunFolder: the same names as RunLayout's, which the rest uses.
-
-    /// <summary><see cref="RunLayout.Root"/>: where runs go by default.</summary>
-    public const string Root = RunLayout.Root;
-
-    /// <summary><see cref="RunLayout.Latest"/>: the link to the newest run of an exercise.</summary>
-    public const string Latest = RunLayout.Latest;
-
-    /// <summary><see cref="RunLayout.LogFile"/>: the run's log.</summary>
-    public const string LogFile = RunLayout.LogFile;
-
-    /// <summary><see cref="RunLayout.MetricsFile"/>: the run's per-epoch numbers.</summary>
-    public const string MetricsFile = RunLayout.MetricsFile;
-
     /// <summary>The first line of a log is at most this long (it holds the run's whole configuration).</summary>
     public const int MaxHeaderBytes = 1 << 20;
 
     /// <summary>Whether <paramref name="folder"/> holds a run (it has a log).</summary>
-    public static bool HoldsRun(string folder) => File.Exists(Path.Combine(folder, LogFile));
+    public static bool HoldsRun(string folder) => File.Exists(Path.Combine(folder, RunLayout.LogFile));
 
     /// <summary>The folder under which an exercise's runs go by default.</summary>
-    public static string ExerciseRoot(string exercise) => Path.GetFullPath(Path.Combine(Root, exercise));
+    public static string ExerciseRoot(string exercise) => Path.GetFullPath(Path.Combine(RunLayout.Root, exercise));
 
     /// <summary><paramref name="path"/> as the user should read it: relative to the current folder when inside it.</summary>
     public static string Display(string path)
@@ -76,13 +62,13 @@ internal static partial class RunFolder
     /// <summary>Points <c>latest</c> in <paramref name="exerciseRoot"/> at <paramref name="folder"/> (a relative symlink, replaced in one rename).</summary>
     public static void PointLatest(string exerciseRoot, string folder, TextWriter messages)
     {
-        var link = Path.Combine(exerciseRoot, Latest);
+        var link = Path.Combine(exerciseRoot, RunLayout.Latest);
         if (Directory.Exists(link) && new DirectoryInfo(link).LinkTarget is null)
         {
             messages.WriteLine($"warning: {Display(link)} is a folder, not a link: left as it is");
             return;
         }
-        var temp = Path.Combine(exerciseRoot, $".{Latest}.tmp-{Environment.ProcessId}");
+        var temp = Path.Combine(exerciseRoot, $".{RunLayout.Latest}.tmp-{Environment.ProcessId}");
         if (File.Exists(temp) || Directory.Exists(temp)) File.Delete(temp);
         File.CreateSymbolicLink(temp, Path.GetFileName(folder));
         Posix.Rename(temp, link);
@@ -92,7 +78,7 @@ internal static partial class RunFolder
     public static string? NewestRun(string exerciseRoot) =>
         !Directory.Exists(exerciseRoot) ? null
         : Directory.EnumerateDirectories(exerciseRoot)
-            .Where(d => !Path.GetFileName(d).StartsWith('.') && Path.GetFileName(d) != Latest && HoldsRun(d))
+            .Where(d => !Path.GetFileName(d).StartsWith('.') && Path.GetFileName(d) != RunLayout.Latest && HoldsRun(d))
             .OrderBy(d => Path.GetFileName(d), StringComparer.Ordinal).LastOrDefault();
 
     // ---- checkpoints ----
@@ -259,10 +245,10 @@ internal static partial class RunFolder
     public static ResumeTarget ResolveResume(string resume, string exercise)
     {
         var what = $"--resume {resume}";
-        var path = resume == Latest && !Path.Exists(Latest) ? Path.Combine(Root, exercise, Latest) : resume;
+        var path = resume == RunLayout.Latest && !Path.Exists(RunLayout.Latest) ? Path.Combine(RunLayout.Root, exercise, RunLayout.Latest) : resume;
         var full = Path.GetFullPath(path);
-        if (resume == Latest && !Path.Exists(full))
-            throw new UsageException($"{what}: there is no {Path.Combine(Root, exercise, Latest)} here (no run of {exercise} was started from this folder)");
+        if (resume == RunLayout.Latest && !Path.Exists(full))
+            throw new UsageException($"{what}: there is no {Path.Combine(RunLayout.Root, exercise, RunLayout.Latest)} here (no run of {exercise} was started from this folder)");
         if (Directory.Exists(full))
         {
             var real = RealPath(full);
@@ -282,7 +268,7 @@ internal static partial class RunFolder
                 throw new UsageException($"{what}: holds {exercise}.safetensors, a checkpoint of an older format ({Checkpoint.OlderFormat}), "
                                          + "which this version does not resume; start a new run (runs now keep checkpoints in RUN/checkpoints/step-…/)");
             else
-                throw new UsageException($"{what}: not a run folder (it has no {LogFile}) nor a checkpoint folder (RUN/{RunLayout.CheckpointsFolder}/step-…)");
+                throw new UsageException($"{what}: not a run folder (it has no {RunLayout.LogFile}) nor a checkpoint folder (RUN/{RunLayout.CheckpointsFolder}/step-…)");
             RequireNotLive(target.RunFolder, what);
             RequireRunOf(target.RunFolder, exercise, what);
             return target;
@@ -301,7 +287,7 @@ internal static partial class RunFolder
         if (file is not null && Checkpoint.IsOlderFormat(file.Metadata))
             throw new UsageException($"{what}: a checkpoint of an older format ({Checkpoint.OlderFormat}: <exercise>.safetensors with a .optim.safetensors beside it), "
                                      + "which this version does not resume; start a new run (runs now keep checkpoints in RUN/checkpoints/step-…/)");
-        throw new UsageException($"{what}: a file, not a run; --resume takes a run folder, one of its checkpoint folders (RUN/{RunLayout.CheckpointsFolder}/step-…) or {Latest}");
+        throw new UsageException($"{what}: a file, not a run; --resume takes a run folder, one of its checkpoint folders (RUN/{RunLayout.CheckpointsFolder}/step-…) or {RunLayout.Latest}");
     }
 
     /// <summary>
@@ -311,10 +297,10 @@ internal static partial class RunFolder
     /// </summary>
     public static string ModelFile(string path, string exercise, string option)
     {
-        var folder = path == Latest && !Path.Exists(Latest) ? Path.Combine(Root, exercise, Latest) : path;
+        var folder = path == RunLayout.Latest && !Path.Exists(RunLayout.Latest) ? Path.Combine(RunLayout.Root, exercise, RunLayout.Latest) : path;
         if (!Directory.Exists(folder))
         {
-            if (path == Latest) throw new UsageException($"{option} {path}: there is no {Path.Combine(Root, exercise, Latest)} here");
+            if (path == RunLayout.Latest) throw new UsageException($"{option} {path}: there is no {Path.Combine(RunLayout.Root, exercise, RunLayout.Latest)} here");
             return path;
         }
         if (IsCheckpointName(Path.GetFileName(RealPath(folder)))) return Path.Combine(folder, RunLayout.ModelFile);
@@ -350,7 +336,7 @@ internal static partial class RunFolder
     /// </summary>
     public static JsonElement ReadHeader(string runFolder)
     {
-        var path = Path.Combine(runFolder, LogFile);
+        var path = Path.Combine(runFolder, RunLayout.LogFile);
         var what = Display(path);
         InputFile.RequireRegular(path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);

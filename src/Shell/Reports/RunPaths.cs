@@ -1,3 +1,4 @@
+using Functional.Formats;
 namespace Functional.Shell.Reports;
 
 /// <summary>What a run argument of <c>runs report</c> and <c>compare</c> names: a run folder, or the word <c>latest</c>.</summary>
@@ -11,16 +12,16 @@ internal static class RunPaths
     /// </summary>
     public static string Resolve(string argument, string? exercise, string what)
     {
-        if (argument != RunFolder.Latest || Directory.Exists(argument)) return argument;
+        if (argument != RunLayout.Latest || Directory.Exists(argument)) return argument;
         if (exercise is not null)
         {
-            var link = Path.Combine(RunFolder.Root, exercise, RunFolder.Latest);
+            var link = Path.Combine(RunLayout.Root, exercise, RunLayout.Latest);
             return Directory.Exists(link) ? link : throw new UsageException($"{what} latest: there is no {link} here");
         }
-        var newest = Directory.Exists(RunFolder.Root)
-            ? Directory.EnumerateDirectories(RunFolder.Root).Select(RunFolder.NewestRun).OfType<string>()
+        var newest = Directory.Exists(RunLayout.Root)
+            ? Directory.EnumerateDirectories(RunLayout.Root).Select(RunFolder.NewestRun).OfType<string>()
                 .MaxBy(Path.GetFileName, StringComparer.Ordinal)
             : null;
-        return newest ?? throw new UsageException($"{what} latest: there is no run under {RunFolder.Root}/ here");
+        return newest ?? throw new UsageException($"{what} latest: there is no run under {RunLayout.Root}/ here");
     }
 }

@@ -1,3 +1,4 @@
+using Functional.Formats;
 using System.Collections.Immutable;
 using System.Text.Json;
 using Functional.Training.Checkpoints;
@@ -138,7 +139,7 @@ internal sealed record RunRecord
     {
         if (!Directory.Exists(folder)) throw new UsageException($"{what} {folder}: no such folder");
         var full = RunFolder.RealPath(folder);
-        if (!RunFolder.HoldsRun(full)) throw new UsageException($"{what} {folder}: not a run folder (it has no {RunFolder.LogFile})");
+        if (!RunFolder.HoldsRun(full)) throw new UsageException($"{what} {folder}: not a run folder (it has no {RunLayout.LogFile})");
         JsonElement header;
         try
         {
@@ -148,7 +149,7 @@ internal sealed record RunRecord
         {
             throw new UsageException($"{what} {folder}: {e.Message}");
         }
-        var log = Path.Combine(full, RunFolder.LogFile);
+        var log = Path.Combine(full, RunLayout.LogFile);
         var epochs = ImmutableArray.CreateBuilder<EpochPoint>();
         var members = ImmutableArray.CreateBuilder<MemberEpochPoint>();
         var steps = ImmutableArray.CreateBuilder<(int, int, double)>();
@@ -270,5 +271,5 @@ internal sealed record RunRecord
     }
 
     /// <summary>The model file of the newest checkpoint, or null.</summary>
-    public string? NewestModel => Checkpoints.Length > 0 ? Path.Combine(Checkpoints[^1].Path, Checkpoint.ModelFile) : null;
+    public string? NewestModel => Checkpoints.Length > 0 ? Path.Combine(Checkpoints[^1].Path, RunLayout.ModelFile) : null;
 }

@@ -99,7 +99,7 @@ internal static class RunReport
         body.Append(StatusNote(run));
         foreach (var (id, title, html) in sections)
             body.Append($"<section id=\"{id}\"><h2>{Html.Esc(title)}</h2>{html}</section>");
-        body.Append($"<footer>Made by <code>./functional runs report</code> from this folder's {RunFolder.LogFile}, checkpoints and plots "
+        body.Append($"<footer>Made by <code>./functional runs report</code> from this folder's {RunLayout.LogFile}, checkpoints and plots "
                     + $"on {Html.Esc(DateTimeOffset.Now.ToString("yyyy-MM-dd HH:mm:ss zzz", Inv))}; <code>./functional runs report {Html.Esc(RunFolder.Display(run.Folder))}</code> makes it again.</footer>");
         return Html.Page($"{run.Exercise} {name} ({run.Status})", body.ToString());
     }
@@ -354,7 +354,7 @@ internal static class RunReport
                 if (hasAcc) cells.Add(e.Accuracy is { } a ? Html.Num(a, percent: true) : "");
                 rows.Add([.. cells]);
             }
-        var more = count > MaxEpochRows ? $"<p>The first {MaxEpochRows:N0} of {count:N0} epochs; <a href=\"{RunFolder.MetricsFile}\">{RunFolder.MetricsFile}</a> has them all.</p>" : "";
+        var more = count > MaxEpochRows ? $"<p>The first {MaxEpochRows:N0} of {count:N0} epochs; <a href=\"{RunLayout.MetricsFile}\">{RunLayout.MetricsFile}</a> has them all.</p>" : "";
         return $"<details id=\"epochs\"><summary>Every epoch's numbers ({count:N0} epoch{(count == 1 ? "" : "s")})</summary>{Html.Table(head.Select(Html.Esc), rows, "epochs")}{more}</details>";
     }
 
@@ -527,7 +527,7 @@ internal static class RunReport
     // The newest checkpoint's tensors: small ones in full, others as statistics.
     private static string ModelTable(CheckpointEntry checkpoint)
     {
-        var path = Path.Combine(checkpoint.Path, Checkpoint.ModelFile);
+        var path = Path.Combine(checkpoint.Path, RunLayout.ModelFile);
         SafeTensorsFile file;
         try
         {

@@ -66,9 +66,6 @@ public static class Checkpoint
     /// <summary>The format of the single-file checkpoints of earlier versions (<c>&lt;exercise&gt;.safetensors</c> with a <c>.optim.safetensors</c> sibling): refused.</summary>
     public const string OlderFormat = "functional-checkpoint/1";
 
-    /// <summary>The params file of a checkpoint folder: <see cref="RunLayout.ModelFile"/>, by the name it had before the layout had a class of its own.</summary>
-    public const string ModelFile = RunLayout.ModelFile;
-
     /// <summary>The format tag of a stacked ensemble's <c>model.safetensors</c> (a single model's is <see cref="ModelCheckpoint.Format"/>).</summary>
     public const string EnsembleModelFormat = "functional-ensemble/1";
 

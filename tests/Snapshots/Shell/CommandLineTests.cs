@@ -39,7 +39,7 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public void Each_command_is_listed_under_its_own_name_so_a_command_line_naming_it_builds_it_alone()
+    public async Task Each_command_is_listed_under_its_own_name_so_a_command_line_naming_it_builds_it_alone()
     {
         Assert.Equal(Cli.Commands.Select(c => c.Name), Root.Subcommands.Select(c => c.Name));
         Assert.All(Cli.Commands, c => Assert.Equal(c.Name, c.Create(TextWriter.Null, TextWriter.Null).Name));
@@ -49,7 +49,7 @@ public sealed class CommandLineTests
         {
             var alone = ShellRunner.Run(line);
             var (outAll, errAll) = (new StringWriter(), new StringWriter());
-            var code = Cli.RunAsync(Cli.Root(outAll, errAll), line, outAll, errAll, CancellationToken.None).GetAwaiter().GetResult();
+            var code = await Cli.RunAsync(Cli.Root(outAll, errAll), line, outAll, errAll, CancellationToken.None);
             Assert.Equal((code, outAll.ToString(), errAll.ToString()), (alone.ExitCode, alone.Stdout, alone.Stderr));
         }
     }
