@@ -123,6 +123,82 @@ internal sealed record RunRecord
         _ => v.GetRawText(),
     };
 
+    // The log's bytes, read while a running process may still append to it.
+    private static byte[] ReadShared(string log)
+    {
+        using var file = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var copy = new MemoryStream();
+        file.CopyTo(copy);
+        return copy.ToArray();
+    }
+
+    // Each event line of a log's bytes (start, length): every line after the header that a newline ends (a line still
+    // being written is not one yet), as RunFolder.EventLines reads them.
+    private static IEnumerable<(int Start, int Length)> EventLines(byte[] bytes)
+    {
+        var first = true;
+        for (int start = 0, end; (end = Array.IndexOf(bytes, (byte)'\n', start)) >= 0; start = end + 1)
+        {
+            if (!first) yield return (start, end - start);
+            first = false;
+        }
+    }
+
+    /// <summary>
+    /// A <c>step</c> event read straight from its bytes: an object whose <c>event</c> is "step" with whole-number
+    /// <c>epoch</c> and <c>batch</c> and a log number <c>loss</c> (other fields skipped). False for anything else, which
+    /// the caller reads as a document (and so judges alike).
+    /// </summary>
+    internal static bool TryStep(ReadOnlySpan<byte> line, out (int Epoch, int Batch, double Loss) step)
+    {
+        step = default;
+        var (isStep, epoch, batch, loss) = (false, (int?)null, (int?)null, (double?)null);
+        try
+        {
+            var reader = new Utf8JsonReader(line);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                // A field read twice is left to the document, which decides which one counts.
+                var field = reader.ValueTextEquals("event"u8) ? 1 : reader.ValueTextEquals("epoch"u8) ? 2
+                    : reader.ValueTextEquals("batch"u8) ? 3 : reader.ValueTextEquals("loss"u8) ? 4 : 0;
+                if (!reader.Read()) return false;
+                switch (field)
+                {
+                    case 0:
+                        reader.Skip();
+                        break;
+                    case 1 when !isStep && reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("step"u8):
+                        isStep = true;
+                        break;
+                    case 2 when epoch is null && reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var e):
+                        epoch = e;
+                        break;
+                    case 3 when batch is null && reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var b):
+                        batch = b;
+                        break;
+                    case 4 when loss is null && reader.TokenType == JsonTokenType.Number:
+                        loss = reader.GetDouble();
+                        break;
+                    case 4 when loss is null && reader.TokenType == JsonTokenType.String
+                                && double.TryParse(reader.GetString(), NumberStyles.Float, Inv, out var named):
+                        loss = named;
+                        break;
+                    default:
+                        return false;
+                }
+            }
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read()) return false;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+        if (!isStep || epoch is null || batch is null || loss is null) return false;
+        step = (epoch.Value, batch.Value, loss.Value);
+        return true;
+    }
+
     /// <summary>A log number: a JSON number, or the strings NaN, Infinity, -Infinity the log writes for non-finite values.</summary>
     public static double Number(JsonElement v) => v.ValueKind switch
     {
@@ -157,8 +233,16 @@ internal sealed record RunRecord
         JsonElement? summary = null;
         string? outcome = null;
         var unreadable = 0;
-        foreach (var line in RunFolder.EventLines(log))
+        var bytes = ReadShared(log);
+        foreach (var (start, length) in EventLines(bytes))
         {
+            // Step events are most of a long run's log: read them without building a document.
+            var line = new ReadOnlyMemory<byte>(bytes, start, length);
+            if (TryStep(line.Span, out var step))
+            {
+                steps.Add(step);
+                continue;
+            }
             try
             {
                 using var doc = JsonDocument.Parse(line);
