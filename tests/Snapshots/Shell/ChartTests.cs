@@ -131,6 +131,41 @@ public sealed class ChartTests
     }
 
     [Fact]
+    public void A_line_of_far_more_points_than_pixels_keeps_each_columns_first_lowest_highest_and_last_point()
+    {
+        const int n = 50_000, buckets = 100;
+        var random = new Random(7);
+        var xs = Enumerable.Range(0, n).Select(i => i / 500.0).ToArray();
+        var ys = new double[n];
+        for (var i = 1; i < n; i++) ys[i] = ys[i - 1] + random.NextDouble() - 0.5;
+        var (dx, dy) = Charts.Decimate(xs, ys, buckets);
+
+        Assert.InRange(dx.Length, 2 * buckets, 4 * buckets);
+        Assert.Equal((xs[0], ys[0]), (dx[0], dy[0]));
+        Assert.Equal((xs[^1], ys[^1]), (dx[^1], dy[^1]));
+        var index = xs.Select((x, i) => (x, i)).ToDictionary(p => p.x, p => p.i);
+        Assert.All(dx.Zip(dy), p => Assert.Equal(ys[index[p.First]], p.Second)); // every kept point is one of the line's
+        Assert.True(dx.Zip(dx.Skip(1)).All(p => p.Second > p.First), "kept in order");
+        int Bucket(double x) => Math.Min(buckets - 1, (int)((x - xs[0]) / (xs[^1] - xs[0]) * buckets));
+        for (var b = 0; b < buckets; b++)
+        {
+            var all = Enumerable.Range(0, n).Where(i => Bucket(xs[i]) == b).Select(i => ys[i]).ToList();
+            var kept = Enumerable.Range(0, dx.Length).Where(i => Bucket(dx[i]) == b).Select(i => dy[i]).ToList();
+            Assert.Equal((all.Min(), all.Max(), all[0], all[^1]), (kept.Min(), kept.Max(), kept[0], kept[^1]));
+        }
+
+        // Short, decreasing somewhere, or not finite: drawn as given.
+        double[] shortX = [0, 1, 2], shortY = [3, 1, 2];
+        Assert.Same(shortX, Charts.Decimate(shortX, shortY, buckets).X);
+        var back = (double[])xs.Clone();
+        (back[10], back[11]) = (back[11], back[10]);
+        Assert.Same(back, Charts.Decimate(back, ys, buckets).X);
+        var nan = (double[])ys.Clone();
+        nan[123] = double.NaN;
+        Assert.Same(nan, Charts.Decimate(xs, nan, buckets).Y);
+    }
+
+    [Fact]
     public void Log_axes_are_labelled_with_plain_decimals()
     {
         Assert.Equal("0.01", Ticks.LogLabel(-2));
