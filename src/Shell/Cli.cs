@@ -24,25 +24,16 @@ public static class Cli
     }
 
     /// <summary>Every command of the shell, writing to the given writers.</summary>
-    internal static RootCommand Root(TextWriter stdout, TextWriter stderr) => Root(Commands, stdout, stderr);
-
-    // The root with the given commands.
-    private static RootCommand Root(IEnumerable<(string Name, Func<TextWriter, TextWriter, Command> Create)> commands, TextWriter stdout, TextWriter stderr)
+    internal static RootCommand Root(TextWriter stdout, TextWriter stderr)
     {
         var root = new RootCommand("Functional: the classic first-neural-network PyTorch tutorials, run and verified on TorchSharp.");
-        foreach (var (_, create) in commands)
-            root.Subcommands.Add(create(stdout, stderr));
+        foreach (var command in Exercises(stdout, stderr))
+            root.Subcommands.Add(command);
         return root;
     }
 
-    // A command line that names a command gets a root holding that command alone (parsing, help and errors below it are
-    // the same): building every command's options is a tenth of a short run's start-up (docs/perf.md). Anything else
-    // (root help, --version, an unknown word) gets them all.
-    private static Task<int> RunInvariantAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
-    {
-        var named = args.Length > 0 ? Commands.Where(c => c.Name == args[0]).ToList() : [];
-        return RunAsync(named.Count == 1 ? Root(named, stdout, stderr) : Root(stdout, stderr), args, stdout, stderr, cancel);
-    }
+    private static Task<int> RunInvariantAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancel) =>
+        RunAsync(Root(stdout, stderr), args, stdout, stderr, cancel);
 
     /// <summary>Runs <paramref name="root"/>'s commands with <paramref name="args"/> as the shell does (the caller sets the culture).</summary>
     internal static async Task<int> RunAsync(RootCommand root, string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
@@ -86,27 +77,21 @@ public static class Cli
         }
     }
 
-    // Every command by its name, in the order help lists them.
-    internal static readonly (string Name, Func<TextWriter, TextWriter, Command> Create)[] Commands =
-    [
-        ("logic", LogicCommand.Create),
-        ("regression", RegressionCommand.Create),
-        ("perceptron", PerceptronCommand.Create),
-        ("blobs", BlobsCommand.Create),
-        ("xor", XorCommand.Create),
-        ("xor-experiments", XorExperimentsCommand.Create),
-        ("mnist", MnistCommand.Create),
-        ("runs", RunsCommand.Create),
-        ("compare", (stdout, _) => CompareCommand.Create(stdout)),
-        ("bench", Bench),
-    ];
-
-    private static Command Bench(TextWriter stdout, TextWriter stderr)
+    private static IEnumerable<Command> Exercises(TextWriter stdout, TextWriter stderr)
     {
+        yield return LogicCommand.Create(stdout, stderr);
+        yield return RegressionCommand.Create(stdout, stderr);
+        yield return PerceptronCommand.Create(stdout, stderr);
+        yield return BlobsCommand.Create(stdout, stderr);
+        yield return XorCommand.Create(stdout, stderr);
+        yield return XorExperimentsCommand.Create(stdout, stderr);
+        yield return MnistCommand.Create(stdout, stderr);
+        yield return RunsCommand.Create(stdout, stderr);
+        yield return CompareCommand.Create(stdout);
         var bench = BenchCommand.Create(stdout, stderr);
         bench.Subcommands.Add(BenchMnist.Create(stdout, stderr));
         bench.Subcommands.Add(BenchMemory.Create(stdout, stderr));
-        return bench;
+        yield return bench;
     }
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();

@@ -39,22 +39,6 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public async Task Each_command_is_listed_under_its_own_name_so_a_command_line_naming_it_builds_it_alone()
-    {
-        Assert.Equal(Cli.Commands.Select(c => c.Name), Root.Subcommands.Select(c => c.Name));
-        Assert.All(Cli.Commands, c => Assert.Equal(c.Name, c.Create(TextWriter.Null, TextWriter.Null).Name));
-        // Built alone (as the shell does for these lines) or among all, a command parses, helps and refuses the same.
-        string[][] lines = [["xor", "--epochs", "0"], ["logic", "--gate", "maybe"], ["regression", "--help"], ["mnist", "predict", "--help"], ["blobs", "--nope"]];
-        foreach (var line in lines)
-        {
-            var alone = ShellRunner.Run(line);
-            var (outAll, errAll) = (new StringWriter(), new StringWriter());
-            var code = await Cli.RunAsync(Cli.Root(outAll, errAll), line, outAll, errAll, CancellationToken.None);
-            Assert.Equal((code, outAll.ToString(), errAll.ToString()), (alone.ExitCode, alone.Stdout, alone.Stderr));
-        }
-    }
-
-    [Fact]
     public void No_string_in_the_core_spells_a_flag()
     {
         var options = AllOptions().Select(o => o.Option).ToList();
