@@ -359,22 +359,34 @@ internal static partial class RunFolder
     }
 
     /// <summary>The lines of a text file after its first, streamed (each without its newline); a last line without a newline is left out (it was being written).</summary>
-    public static IEnumerable<string> EventLines(string log)
+    public static IEnumerable<string> EventLines(string log) => EventLineBytes(log).Select(line => Encoding.UTF8.GetString(line.Span));
+
+    /// <summary>
+    /// The lines of <see cref="EventLines"/> as their UTF-8 bytes, streamed; each is valid until the next is asked for
+    /// (the read buffer is reused).
+    /// </summary>
+    public static IEnumerable<ReadOnlyMemory<byte>> EventLineBytes(string log)
     {
-        using var reader = new StreamReader(new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite), new UTF8Encoding(false));
-        var first = true;
-        var line = new StringBuilder();
-        int c;
-        while ((c = reader.Read()) >= 0)
+        using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
+        var buffer = new byte[1 << 16];
+        var (start, end, first) = (0, 0, true);
+        while (true)
         {
-            if (c != '\n')
+            var newline = Array.IndexOf(buffer, (byte)'\n', start, end - start);
+            if (newline >= 0)
             {
-                line.Append((char)c);
+                if (!first) yield return buffer.AsMemory(start, newline - start);
+                first = false;
+                start = newline + 1;
                 continue;
             }
-            if (!first) yield return line.ToString();
-            first = false;
-            line.Clear();
+            // No whole line left in the buffer: keep the unfinished one at its front (growing it when the line fills it), read on.
+            Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+            (end, start) = (end - start, 0);
+            if (end == buffer.Length) Array.Resize(ref buffer, 2 * buffer.Length);
+            var read = stream.Read(buffer, end, buffer.Length - end);
+            if (read == 0) yield break;
+            end += read;
         }
     }
 }

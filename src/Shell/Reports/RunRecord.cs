@@ -123,27 +123,6 @@ internal sealed record RunRecord
         _ => v.GetRawText(),
     };
 
-    // The log's bytes, read while a running process may still append to it.
-    private static byte[] ReadShared(string log)
-    {
-        using var file = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var copy = new MemoryStream();
-        file.CopyTo(copy);
-        return copy.ToArray();
-    }
-
-    // Each event line of a log's bytes (start, length): every line after the header that a newline ends (a line still
-    // being written is not one yet), as RunFolder.EventLines reads them.
-    private static IEnumerable<(int Start, int Length)> EventLines(byte[] bytes)
-    {
-        var first = true;
-        for (int start = 0, end; (end = Array.IndexOf(bytes, (byte)'\n', start)) >= 0; start = end + 1)
-        {
-            if (!first) yield return (start, end - start);
-            first = false;
-        }
-    }
-
     /// <summary>
     /// A <c>step</c> event read straight from its bytes: an object whose <c>event</c> is "step" with whole-number
     /// <c>epoch</c> and <c>batch</c> and a log number <c>loss</c> (other fields skipped). False for anything else, which
@@ -233,11 +212,9 @@ internal sealed record RunRecord
         JsonElement? summary = null;
         string? outcome = null;
         var unreadable = 0;
-        var bytes = ReadShared(log);
-        foreach (var (start, length) in EventLines(bytes))
+        foreach (var line in RunFolder.EventLineBytes(log))
         {
             // Step events are most of a long run's log: read them without building a document.
-            var line = new ReadOnlyMemory<byte>(bytes, start, length);
             if (TryStep(line.Span, out var step))
             {
                 steps.Add(step);

@@ -32,6 +32,25 @@ public sealed class RunRecordTests
     private static (int, int, double)? Fast(string line) =>
         RunRecord.TryStep(Encoding.UTF8.GetBytes(line), out var step) ? step : null;
 
+    [Fact]
+    public void A_logs_event_lines_are_every_whole_line_after_the_first_across_read_buffers_of_any_length()
+    {
+        // Lines of every length around the 64 KB read buffer, one longer than two buffers, a multi-byte character on a
+        // boundary, empty lines, and a last line without its newline (still being written: not an event yet).
+        var random = new Random(11);
+        var lines = new List<string> { "{\"event\":\"header\"}" };
+        for (var i = 0; i < 400; i++) lines.Add(new string('x', random.Next(0, 700)) + (i % 7 == 0 ? "é−" : "") + i);
+        lines.Add("");
+        lines.Add(new string('y', 150_000));
+        lines.Add("");
+        var text = string.Join("\n", lines) + "\n" + "{\"event\":\"st";
+        var log = Path.Combine(ShellRunner.TempDir(), "log.jsonl");
+        File.WriteAllText(log, text);
+
+        Assert.Equal(lines.Skip(1), Functional.Shell.RunFolder.EventLines(log));
+        Assert.Equal(lines.Skip(1), Functional.Shell.RunFolder.EventLineBytes(log).Select(l => Encoding.UTF8.GetString(l.Span)).ToList());
+    }
+
     [Theory]
     [InlineData("""{"event":"step","epoch":3,"batch":7,"loss":0.25}""")]
     [InlineData("""{"loss":0.25,"batch":7,"event":"step","epoch":3}""")]
