@@ -21,7 +21,7 @@ public class MnistStep : StepBenchmark
         _data = ReadSample();
         var options = new MnistOptions(Epochs: 1);
         _setup = Mnist.Prepare(options, _data);
-        _batches = Batching.Shuffled(_setup.Data.TrainImages, _setup.Data.TrainLabels, options.BatchSize, _setup.Initial.Rng).GatherAll();
+        _batches = Batching.Shuffled(_setup.Data.TrainPixels, _setup.Data.TrainLabels, options.BatchSize, _setup.Initial.Rng).MapInputs(Mnist.ToInputs).GatherAll();
         return (_setup.Trainer, _setup.Initial, _batches[0], new TorchOptimizer.Adam(options.Lr));
     }
 

@@ -165,14 +165,16 @@ internal sealed class Run(TextWriter console, StreamWriter? log)
             for (long start = 0; start < count; start += batchSize, steps++)
             {
                 using var idx = order.narrow(0, start, Math.Min(batchSize, count - start));
-                using var images = data.TrainImages.index_select(0, idx);
+                using var pixels = data.TrainPixels.index_select(0, idx);
+                using var floats = pixels.to(ScalarType.Float32);
+                using var images = floats.div(255f); // ToTensor(), a batch at a time
                 using var labels = data.TrainLabels.index_select(0, idx);
                 sum += Step(model, optimizer, images, labels, (o, t) => nn.functional.nll_loss(o, t), epoch, steps);
             }
             DrawSeed(null); // the test loader's base seed
             using var scope = NewDisposeScope();
             using var _ = no_grad();
-            var output = model.Forward(data.TestImages);
+            var output = model.Forward(data.TestPixels.to(ScalarType.Float32).div(255f));
             var testLoss = nn.functional.nll_loss(output, data.TestLabels).item<float>();
             var accuracy = (double)output.argmax(1).eq(data.TestLabels).sum().item<long>() / data.TestCount;
             Epoch(epoch, sum / steps, testLoss, accuracy);

@@ -159,6 +159,37 @@ public sealed record EpochData
     /// caller owns), e.g. for a benchmark that reuses one epoch's batches or a test that inspects them.
     /// </summary>
     public IReadOnlyList<Batch> GatherAll() => _batches ?? [.. Enumerable.Range(0, Count).Select(_gather!)];
+
+    /// <summary>
+    /// This epoch with every batch's inputs passed through <paramref name="transform"/> as the batch is gathered, as a
+    /// data set's transform (torchvision's <c>ToTensor()</c>) makes a sample's inputs when the loader asks for it. The
+    /// result is lazy and draws nothing: batch i is <c>(transform(inputs i), targets i)</c> as new tensors the caller
+    /// of <see cref="Gather"/> owns. <paramref name="transform"/> must make new tensors and leave its argument alone;
+    /// a lazy epoch's untransformed inputs are freed at once, an eager epoch's batches stay their maker's.
+    /// </summary>
+    public EpochData MapInputs(Func<Tensor, Tensor> transform)
+    {
+        var gather = _gather;
+        var batches = _batches;
+        return new(Count, i =>
+        {
+            if (batches is not null) return new Batch(transform(batches[i].Inputs), batches[i].Targets.alias());
+            var raw = gather!(i);
+            try
+            {
+                return raw with { Inputs = transform(raw.Inputs) };
+            }
+            catch
+            {
+                raw.Targets.Dispose();
+                throw;
+            }
+            finally
+            {
+                raw.Inputs.Dispose();
+            }
+        }, Rng);
+    }
 }
 
 /// <summary>

@@ -37,9 +37,9 @@ internal static class BenchMnist
         var options = new MnistOptions(Epochs: 1, Seed: seed, Limit: limit).Validate();
         using var setup = Mnist.Prepare(options, data);
         using var initial = setup.Initial;
-        var epoch = Batching.Shuffled(setup.Data.TrainImages, setup.Data.TrainLabels, 10, initial.Rng);
+        var epoch = Batching.Shuffled(setup.Data.TrainPixels, setup.Data.TrainLabels, 10, initial.Rng).MapInputs(Mnist.ToInputs);
         var batches = epoch.GatherAll(); // the same batches every round
-        stdout.WriteLine($"bench mnist: one epoch of {batches.Count} steps (batch 10, {setup.Data.TrainImages.shape[0]:N0} images), network {setup.Trainer.Spec}, "
+        stdout.WriteLine($"bench mnist: one epoch of {batches.Count} steps (batch 10, {setup.Data.TrainPixels.shape[0]:N0} images), network {setup.Trainer.Spec}, "
                          + $"{setup.Trainer.Optimizer}, {torch.get_num_threads()} torch threads, {rounds} alternating rounds");
 
         // Warm-up: JIT, allocator and libtorch's lazy initialisation, for both.

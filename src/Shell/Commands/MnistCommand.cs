@@ -96,7 +96,7 @@ internal static class MnistCommand
         public IEnumerable<Stage> Stages(ReportProgress progress)
         {
             var (t, o) = (_setup.Trainer, _o.Mnist);
-            _trainImages = _setup.Data.TrainImages.shape[0];
+            _trainImages = _setup.Data.TrainPixels.shape[0];
             _context.Console.Progress.WriteLine($"mnist: network {t.Spec} (layers fc1..fc{t.Spec.LayerCount}), {t.Loss.Name}, {t.Optimizer}, "
                                                 + $"batch {o.BatchSize}, {o.Epochs} epochs, {_trainImages:N0} training images, seed {o.Seed}");
             var mustMatch = o.MustMatchOnResume().Add("Data", _o.Data is null ? "shipped sample" : Path.GetFullPath(_o.Data));
@@ -119,11 +119,11 @@ internal static class MnistCommand
             }
         }
 
-        // The report needs the test set only: the training images (25 MB for the sample) go before it draws.
+        // The report needs the test set only: the training images (6 MB of pixels for the sample) go before it draws.
         public void Stopped(Trained trained)
         {
             _setup.Data.Dispose();
-            _data.TrainImages.Dispose();
+            _data.TrainPixels.Dispose();
             _data.TrainLabels.Dispose();
         }
 
@@ -141,7 +141,8 @@ internal static class MnistCommand
     {
         var spec = setup.Trainer.Spec;
         var data = setup.Data.Data;
-        var predictions = Mnist.Predict(spec, final.Params, data.TestImages);
+        using var inputs = Mnist.ToInputs(data.TestPixels);
+        var predictions = Mnist.Predict(spec, final.Params, inputs);
         var truth = data.TestLabels.data<long>().ToArray().Select(l => (int)l).ToArray();
         var confusion = Mnist.Confusion(truth, [.. predictions.Select(p => p.Label)]);
         var summary = new MnistSummary(trainImages,
@@ -152,7 +153,7 @@ internal static class MnistCommand
         MnistRender.ConfusionTable(stdout, confusion);
 
         float[]? pixels = null;
-        float[] Pixels() => pixels ??= data.TestImages.contiguous().data<float>().ToArray();
+        float[] Pixels() => pixels ??= inputs.data<float>().ToArray();
         if (show is { } k)
         {
             stdout.WriteLine();

@@ -1,3 +1,4 @@
+using TorchSharp;
 using Functional.Training.Data;
 using Functional.Training.Optimizers;
 
@@ -39,36 +40,38 @@ public sealed record MnistOptions(int Epochs = 3, int BatchSize = 10, double Lr 
 public sealed record NamedStream(string Name, Stream Stream);
 
 /// <summary>
-/// MNIST as tensors: images float32 [N, 784] with pixels scaled to [0, 1] exactly as torchvision's <c>ToTensor()</c>
-/// (byte / 255 in float32), labels int64 [N]. Dispose frees the four tensors.
+/// MNIST as tensors: images as their pixels, uint8 [N, 784] (0..255, as the files and torchvision's <c>MNIST</c> data set
+/// hold them: a quarter of float32's memory), labels int64 [N]. The network's inputs are made from the pixels a batch
+/// at a time by <see cref="Mnist.ToInputs(Tensor)"/>, as the data set's <c>ToTensor()</c> transform does per image.
+/// Dispose frees the four tensors.
 /// </summary>
-public sealed record MnistData(Tensor TrainImages, Tensor TrainLabels, Tensor TestImages, Tensor TestLabels) : IDisposable
+public sealed record MnistData(Tensor TrainPixels, Tensor TrainLabels, Tensor TestPixels, Tensor TestLabels) : IDisposable
 {
     /// <summary>Number of training images.</summary>
-    public long TrainCount => TrainImages.shape[0];
+    public long TrainCount => TrainPixels.shape[0];
     /// <summary>Number of test images.</summary>
-    public long TestCount => TestImages.shape[0];
+    public long TestCount => TestPixels.shape[0];
 
     /// <summary>Frees the tensors.</summary>
     public void Dispose()
     {
-        TrainImages.Dispose();
+        TrainPixels.Dispose();
         TrainLabels.Dispose();
-        TestImages.Dispose();
+        TestPixels.Dispose();
         TestLabels.Dispose();
     }
 }
 
 /// <summary>
-/// What an MNIST run trains on: the full data set (the caller's), the training images and labels in use (the first
+/// What an MNIST run trains on: the full data set (the caller's), the training pixels and labels in use (the first
 /// <c>Limit</c> of them: views that Dispose frees) and the steps per epoch.
 /// </summary>
-public sealed record MnistTrainSet(MnistData Data, Tensor TrainImages, Tensor TrainLabels, int BatchesPerEpoch) : IDisposable
+public sealed record MnistTrainSet(MnistData Data, Tensor TrainPixels, Tensor TrainLabels, int BatchesPerEpoch) : IDisposable
 {
     /// <summary>Frees the (possibly limited) training views; the full data set is disposed by its owner.</summary>
     public void Dispose()
     {
-        TrainImages.Dispose();
+        TrainPixels.Dispose();
         TrainLabels.Dispose();
     }
 }
@@ -115,16 +118,26 @@ public static class Mnist
     {
         var (trainX, trainY) = ReadPair(trainImages, trainLabels);
         var (testX, testY) = ReadPair(testImages, testLabels);
-        return new MnistData(ToInputs(trainX), ToLabels(trainY), ToInputs(testX), ToLabels(testY));
+        return new MnistData(ToPixels(trainX), ToLabels(trainY), ToPixels(testX), ToLabels(testY));
     }
 
-    /// <summary>Pixels (0..255, row-major, image after image) as float32 [N, 784] in [0, 1], as <c>ToTensor()</c>: byte / 255.</summary>
-    public static Tensor ToInputs(IdxImages images)
+    /// <summary>The images' pixels (0..255, row-major, image after image) as uint8 [N, rows·cols].</summary>
+    public static Tensor ToPixels(IdxImages images) =>
+        tensor(images.Pixels, [images.Count, (long)images.Rows * images.Cols], ScalarType.Byte);
+
+    /// <summary>
+    /// The network's inputs from uint8 pixels: float32 of the same shape in [0, 1], as torchvision's <c>ToTensor()</c>
+    /// makes them: byte → float32, then / 255 (so the same floats whether a whole set or a batch is converted).
+    /// </summary>
+    public static Tensor ToInputs(Tensor pixels)
     {
-        using var raw = tensor(images.Pixels, [images.Count, (long)images.Rows * images.Cols], ScalarType.Byte);
-        using var f = raw.to(ScalarType.Float32);
-        return f.div(255f);
+        if (pixels.dtype != ScalarType.Byte) throw new ArgumentException($"MNIST pixels are uint8, got {pixels.dtype}");
+        using var f = pixels.to(ScalarType.Float32);
+        return f.div(PixelScale);
     }
+
+    // Held for the life of the process: ToInputs runs every step (see Scalars).
+    private static readonly Scalar PixelScale = 255f.ToScalar();
 
     private static Tensor ToLabels(IdxLabels labels)
     {
@@ -158,16 +171,21 @@ public static class Mnist
         var count = options.Limit ?? n;
         var spec = Spec(options.HiddenSizes);
         var trainer = new Trainer(spec, new Loss.Nll(), new Adam(options.Lr));
-        var x = data.TrainImages.narrow(0, 0, count);
+        var x = data.TrainPixels.narrow(0, 0, count);
         var y = data.TrainLabels.narrow(0, 0, count);
         var (p, rng) = Init.Initialize(spec, Rng.Seed(options.Seed));
         var batchSize = options.BatchSize;
-        // The tutorial's loaders: DataLoader(train, batch_size, shuffle=True) iterated once per epoch, then the test loop
-        // over DataLoader(test, shuffle=False), whose iteration draws a base seed too (it sees the samples in order, so
-        // the loss and accuracy are computed on the whole test set at once: the same numbers).
-        var plan = new RunPlan(options.Epochs, (_, r) => DataLoader.IterateShuffled(x, y, batchSize, r))
+        // The tutorial's loaders: DataLoader(train, batch_size, shuffle=True) iterated once per epoch, each batch's images
+        // made inputs as its data set's ToTensor() transform does; then the test loop over DataLoader(test, shuffle=False),
+        // whose iteration draws a base seed too (it sees the samples in order, so the loss and accuracy are computed on
+        // the whole test set at once: the same numbers).
+        var plan = new RunPlan(options.Epochs, (_, r) => DataLoader.IterateShuffled(x, y, batchSize, r).MapInputs(ToInputs))
         {
-            Evaluate = (q, r) => new(Evaluate(spec, q, data.TestImages, data.TestLabels), DataLoader.DrawSeed(r).Rng),
+            Evaluate = (q, r) =>
+            {
+                using var testInputs = ToInputs(data.TestPixels);
+                return new(Evaluate(spec, q, testInputs, data.TestLabels), DataLoader.DrawSeed(r).Rng);
+            },
         };
         return new(trainer, trainer.Start(p, rng), plan, new MnistTrainSet(data, x, y, Batching.BatchCount(count, batchSize)));
     }

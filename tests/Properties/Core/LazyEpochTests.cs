@@ -75,6 +75,46 @@ public sealed class LazyEpochTests
         Assert.Throws<ArgumentOutOfRangeException>(() => eager.Gather(1));
     }
 
+    [Fact]
+    public void Mapped_inputs_are_the_transform_of_each_batch_and_only_the_untransformed_lazy_inputs_are_freed()
+    {
+        using var scope = NewDisposeScope();
+        var (x, y) = Data(10, 3);
+        var transformed = new List<Tensor>();
+        Tensor Transform(Tensor inputs)
+        {
+            transformed.Add(inputs);
+            return inputs.mul(2).add(1);
+        }
+
+        // Lazy: each gathered batch is (transform(inputs i), targets i); the gathered inputs the transform read are freed.
+        var lazy = Batching.InOrder(x, y, 4, Rng.Seed(1)).MapInputs(Transform);
+        Assert.True(lazy.IsLazy);
+        Assert.Equal(Rng.Seed(1), lazy.Rng);
+        AssertBatchesEqual(x.mul(2).add(1).split(4), y.split(4), lazy);
+        Assert.Equal(3 * 2, transformed.Count); // AssertBatchesEqual gathers each batch twice
+        Assert.All(transformed, t => Assert.True(t.IsInvalid));
+        Assert.False(x.IsInvalid);
+
+        // Eager: the stored batches stay their maker's and untouched; the caller gets new tensors.
+        transformed.Clear();
+        var eager = Batching.FullBatch(x, y, Rng.Seed(2));
+        var mapped = eager.MapInputs(Transform);
+        var b = mapped.Gather(0);
+        Assert.Equal(TensorAssert.Bytes(x.mul(2).add(1)), TensorAssert.Bytes(b.Inputs));
+        Assert.Equal(TensorAssert.Bytes(y), TensorAssert.Bytes(b.Targets));
+        b.Inputs.Dispose();
+        b.Targets.Dispose();
+        Assert.False(eager.Gather(0).Inputs.IsInvalid || eager.Gather(0).Targets.IsInvalid);
+        Assert.Same(eager.Gather(0).Inputs, Assert.Single(transformed));
+
+        // A transform that throws leaves nothing of the gathered batch alive.
+        Batch? seen = null;
+        var failing = EpochData.Lazy(1, _ => seen = new Batch(x.clone(), y.clone()), Rng.Seed(3)).MapInputs(_ => throw new InvalidOperationException("no"));
+        Assert.Throws<InvalidOperationException>(() => failing.Gather(0));
+        Assert.True(seen!.Inputs.IsInvalid && seen.Targets.IsInvalid);
+    }
+
     private sealed record Setup(Trainer Trainer, Tensor X, Tensor Y, Params Init, Rng Rng);
 
     private static Setup Make()

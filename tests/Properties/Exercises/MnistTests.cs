@@ -32,7 +32,9 @@ public sealed class MnistTests
     public void Pixels_are_scaled_as_ToTensor_does()
     {
         var images = new IdxImages(1, Mnist.Side, Mnist.Side, [.. Enumerable.Range(0, Mnist.Pixels).Select(i => (byte)(i % 256))]);
-        using var x = Mnist.ToInputs(images);
+        using var pixels = Mnist.ToPixels(images);
+        Assert.Equal(ScalarType.Byte, pixels.dtype);
+        using var x = Mnist.ToInputs(pixels);
         Assert.Equal([1L, Mnist.Pixels], x.shape);
         Assert.Equal(ScalarType.Float32, x.dtype);
         var values = x.data<float>().ToArray();
@@ -94,14 +96,15 @@ public sealed class MnistTests
                 for (long s = 0; s < n; s += o.BatchSize)
                 {
                     var idx = perm.narrow(0, s, Math.Min(o.BatchSize, n - s));
-                    yield return (data.TrainImages.index_select(0, idx), data.TrainLabels.index_select(0, idx));
+                    using var pixels = data.TrainPixels.index_select(0, idx);
+                    yield return (Mnist.ToInputs(pixels), data.TrainLabels.index_select(0, idx));
                 }
                 GlobalSeed(); // the test loader's base seed, iterated after every epoch
             }
         }
         var losses = trainer.Train(Batches()).Select(loss => (double)loss).ToList();
         using var _ = no_grad();
-        var correct = trainer.Model.Forward(data.TestImages).argmax(1).eq(data.TestLabels).sum().item<long>();
+        var correct = trainer.Model.Forward(Mnist.ToInputs(data.TestPixels)).argmax(1).eq(data.TestLabels).sum().item<long>();
         return (losses, (double)correct / data.TestCount);
     }
 

@@ -81,7 +81,8 @@ public sealed class DrawnDigitTests(SampleModel sample, ITestOutputHelper output
     public void Mnist_test_digits_are_read_as_well_after_preprocessing()
     {
         using var data = MnistFiles.Load(MnistFiles.SampleDir, "sample");
-        var raw = data.TestImages.contiguous().data<float>().ToArray();
+        using var inputs = Mnist.ToInputs(data.TestPixels);
+        var raw = inputs.data<float>().ToArray();
         var n = (int)data.TestCount;
         var prepared = Enumerable.Range(0, n).SelectMany(i => DigitPreprocessing.Prepare(raw[(i * Mnist.Pixels)..((i + 1) * Mnist.Pixels)], Mnist.Side, Mnist.Side).Pixels).ToArray();
         var truth = data.TestLabels.data<long>().ToArray();
