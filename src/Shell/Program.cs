@@ -8,4 +8,8 @@ NativeMemory.Configure();
 using var signals = new Signals();
 // On a shared terminal, stdout's lines must not cut through a live progress bar on stderr.
 var stdout = TerminalOut.SharesTerminal ? new TerminalOut() : Console.Out;
-return AsyncContext.Run(() => Cli.RunAsync(args, stdout, Console.Error, signals.Token));
+var exit = AsyncContext.Run(() => Cli.RunAsync(args, stdout, Console.Error, signals.Token));
+stdout.Flush();
+StartupTrace.Mark("main returns");
+NativeTeardown.SkipAtExit();
+return exit;
