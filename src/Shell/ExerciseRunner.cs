@@ -160,7 +160,9 @@ internal static class ExerciseRunner
             var quiet = r.GetValue(common.Quiet);
             // Messages from the run (a checkpoint warning, the interrupt's resume command) wait for a live bar to stop.
             var errors = new HeldLines(stderr);
-            var console = new RunConsole(quiet ? TextWriter.Null : stdout, stdout, errors);
+            // The summary's lines after the plots started drawing wait for the files (see the report below).
+            var summary = new GatedLines(stdout);
+            var console = new RunConsole(quiet ? TextWriter.Null : stdout, summary, errors);
             var trained = new List<Trained>();
             try
             {
@@ -175,18 +177,29 @@ internal static class ExerciseRunner
                 // drawing does not stack on top of it (an MNIST epoch: docs/perf.md).
                 NativeMemory.Release();
                 StartupTrace.Mark("memory released");
-                try
+                // The plots the report saves are drawn in the background while the log is committed and report.html is
+                // made from it (on two cores, side by side); report.html waits for them before it lists the folder's
+                // plots, and the summary's lines from the first plot on are printed once they are all drawn.
+                Exception? drawingFailed = null;
+                using (var drawings = Rendering.Charts.Defer(summary.Hold))
                 {
-                    if (trained.All(t => t.Completed) || run.ReportsStoppedRuns) run.Report(trained);
+                    try
+                    {
+                        if (trained.All(t => t.Completed) || run.ReportsStoppedRuns) run.Report(trained);
+                    }
+                    finally
+                    {
+                        StartupTrace.Mark("reported");
+                        output.Commit(); // the log is kept however the run ended
+                        StartupTrace.Mark("log committed");
+                        Reports.RunReport.WriteAtEnd(output.OutDir, console, () => drawingFailed = drawings.Wait());
+                        drawingFailed ??= drawings.Wait();
+                        if (drawingFailed is null) summary.Release();
+                        else summary.Discard();
+                        StartupTrace.Mark("report.html written");
+                    }
                 }
-                finally
-                {
-                    StartupTrace.Mark("reported");
-                    output.Commit(); // the log is kept however the run ended
-                    StartupTrace.Mark("log committed");
-                    Reports.RunReport.WriteAtEnd(output.OutDir, console);
-                    StartupTrace.Mark("report.html written");
-                }
+                if (drawingFailed is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(drawingFailed);
                 return ExitCode(trained);
             }
             finally

@@ -116,17 +116,19 @@ internal static class BlobsCommand
             .Concat(Points("test", testPoints, testLabels, ScottPlot.MarkerShape.FilledTriangleUp, 11)).ToList();
         var run = RunLabel(o);
         var map = Path.Combine(dir, "boundary.png");
-        Charts.Save(map, new Chart($"Decision boundary after {train.Count} epochs\n{run}", "x1", "x2", series)
-        {
-            Heat = new Heat(new Grid(values, xMin, xMax, yMin, yMax), "p(label 1)", [0.5], ["#fde0c5", "#c6dbef"], (0, 1)),
-            Height = 700,
-        });
         var epochs = Enumerable.Range(1, train.Count).Select(e => (double)e).ToArray();
         var loss = Path.Combine(dir, "loss.png");
-        Charts.Save(loss, new Chart($"BCE per epoch\n{run}", "epoch", "BCE", [
-            new Series("training loss", epochs, [.. train]) { Color = "#1f77b4" },
-            new Series("test loss", epochs, [.. test]) { Color = "#ff7f0e" },
-        ]));
+        Charts.SaveAll([
+            (map, new Chart($"Decision boundary after {train.Count} epochs\n{run}", "x1", "x2", series)
+            {
+                Heat = new Heat(new Grid(values, xMin, xMax, yMin, yMax), "p(label 1)", [0.5], ["#fde0c5", "#c6dbef"], (0, 1)),
+                Height = 700,
+            }),
+            (loss, new Chart($"BCE per epoch\n{run}", "epoch", "BCE", [
+                new Series("training loss", epochs, [.. train]) { Color = "#1f77b4" },
+                new Series("test loss", epochs, [.. test]) { Color = "#ff7f0e" },
+            ])),
+        ]);
         return [map, loss];
     }
 

@@ -245,22 +245,19 @@ internal static class RegressionCommand
         var run = RunLabel(o, compareWith);
         var fit = FitChart(run, Values(s.X), (Values(s.XTrain), Values(s.YTrain)), s.XTest is null ? null : (Values(s.XTest), Values(s.YTest!)),
             [.. traces.Select(t => (t.Options.WeightDecay, t.Fit.Select(v => (double)v).ToArray()))], traces[0].Train.Count);
-        var written = new List<string> { Save(dir, "fit.png", fit) };
-        written.Add(Save(dir, "loss.png", LossChart(run, [.. traces.Select(t => (t.Options.WeightDecay, (IReadOnlyList<double>)t.Train, (IReadOnlyList<double>)t.Val))])));
+        List<(string Path, Chart Chart)> charts =
+        [
+            (Path.Combine(dir, "fit.png"), fit),
+            (Path.Combine(dir, "loss.png"), LossChart(run, [.. traces.Select(t => (t.Options.WeightDecay, (IReadOnlyList<double>)t.Train, (IReadOnlyList<double>)t.Val))])),
+        ];
         if (traces.Count > 1)
         {
             string[] valColors = ["#ff7f0e", "#2ca02c"];
             var compare = traces.Select((t, i) => new Series($"validation loss, weight decay {t.Options.WeightDecay.ToString(Inv)}", Epochs(t.Val.Count), [.. t.Val]) { Color = valColors[i % 2] });
-            written.Add(Save(dir, "weight-decay.png", new Chart($"Validation loss with and without weight decay\n{run}", "epoch", "validation MSE (log scale)", [.. compare]) { LogY = true }));
+            charts.Add((Path.Combine(dir, "weight-decay.png"), new Chart($"Validation loss with and without weight decay\n{run}", "epoch", "validation MSE (log scale)", [.. compare]) { LogY = true }));
         }
-        return written;
-    }
-
-    private static string Save(string dir, string name, Chart chart)
-    {
-        var path = Path.Combine(dir, name);
-        Charts.Save(path, chart);
-        return path;
+        Charts.SaveAll(charts);
+        return [.. charts.Select(c => c.Path)];
     }
 
     private static double[] Epochs(int n) => [.. Enumerable.Range(1, n).Select(i => (double)i)];

@@ -111,21 +111,19 @@ internal static class XorCommand
             stdout.WriteLine();
             foreach (var line in XorVerdict.Lines(summary)) stdout.WriteLine(line);
             var spec = _setup.Trainer.Spec;
-            var written = new List<string>();
             var run = RunLabel(o);
+            var charts = new List<(string Path, Chart Chart)>();
             if (output.OutFile("xor-loss.png") is { } lossPng)
-            {
-                Charts.Save(lossPng, LossChart(run, _stepLosses, [.. _epochs.Select(e => e.ValLoss ?? double.NaN)]));
-                written.Add(lossPng);
-            }
+                charts.Add((lossPng, LossChart(run, _stepLosses, [.. _epochs.Select(e => e.ValLoss ?? double.NaN)])));
             if (o.Inputs == 2 && output.OutFile("xor-surface.png") is { } surfacePng)
             {
                 var (lo, hi) = o.Center ? (-1.5, 1.6) : (-0.5, 1.6);
                 var surface = Xor.Surface(spec, trained[0].Final.Params, lo, hi, 121);
                 var points = Xor.TestPoints(_setup.Data.Test);
-                Charts.Save(surfacePng, SurfaceChart(run, o.Center, new Grid(surface.Z, surface.Xs[0], surface.Xs[^1], surface.Ys[0], surface.Ys[^1]), points));
-                written.Add(surfacePng);
+                charts.Add((surfacePng, SurfaceChart(run, o.Center, new Grid(surface.Z, surface.Xs[0], surface.Xs[^1], surface.Ys[0], surface.Ys[^1]), points)));
             }
+            Charts.SaveAll(charts);
+            var written = charts.Select(c => c.Path).ToList();
             if (trained[0].Result.CheckpointPath is { } saved) written.Add(saved);
             if (output.OutDir is { } folder && written.Count > 0) stdout.WriteLine(Say.Wrote(folder, written));
         }

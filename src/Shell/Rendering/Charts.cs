@@ -77,6 +77,74 @@ internal static class Charts
 
     private static readonly AsyncLocal<List<(string Path, Chart Chart)>?> Recorder = new();
 
+    // The open deferral of this flow, if any (see Defer).
+    private static readonly AsyncLocal<Deferral?> Deferred = new();
+
+    /// <summary>
+    /// Until the result is disposed, the charts this flow saves are drawn in the background: <see cref="SaveAll"/> and
+    /// <see cref="SavePanels"/> start their drawing on the thread pool and return, so the caller goes on (a run writes
+    /// its report.html meanwhile). <paramref name="started"/> is called when the first drawing starts. The files exist
+    /// only once <see cref="Deferral.Wait"/> has returned.
+    /// </summary>
+    public static Deferral Defer(Action? started = null)
+    {
+        var deferral = new Deferral(Deferred.Value, started);
+        Deferred.Value = deferral;
+        return deferral;
+    }
+
+    /// <summary>Drawings started in the background (<see cref="Defer"/>). Dispose waits for them and ends the deferral.</summary>
+    public sealed class Deferral : IDisposable
+    {
+        private readonly Deferral? _outer;
+        private readonly Action? _started;
+        private readonly List<Task> _drawings = [];
+        private bool _ended;
+
+        internal Deferral(Deferral? outer, Action? started) => (_outer, _started) = (outer, started);
+
+        /// <summary>Whether a drawing was started.</summary>
+        public bool Started => _drawings.Count > 0;
+
+        internal void Start(Action draw)
+        {
+            if (_drawings.Count == 0) _started?.Invoke();
+            // The drawing does not see this flow's deferral (or recorder): what it saves, it saves at once.
+            using (ExecutionContext.SuppressFlow()) _drawings.Add(Task.Run(draw));
+        }
+
+        /// <summary>Waits for every drawing started; returns the first one's failure (by start order), or null.</summary>
+        public Exception? Wait()
+        {
+            foreach (var d in _drawings)
+                try
+                {
+                    d.Wait();
+                }
+                catch (AggregateException)
+                {
+                    // Read below, in start order, once every drawing has ended.
+                }
+            return _drawings.Select(d => d.Exception?.InnerExceptions.FirstOrDefault()).FirstOrDefault(e => e is not null);
+        }
+
+        /// <summary>Waits for the drawings (a failure is <see cref="Wait"/>'s to report) and ends the deferral.</summary>
+        public void Dispose()
+        {
+            if (_ended) return;
+            _ended = true;
+            Wait();
+            Deferred.Value = _outer;
+        }
+    }
+
+    // Draws now, or in the background while a deferral is open.
+    private static void Draw(Action draw)
+    {
+        if (Deferred.Value is { } deferral) deferral.Start(draw);
+        else draw();
+    }
+
     /// <summary>
     /// Runs <paramref name="action"/> and returns every chart it saved, in order, with the file it went to (a figure of
     /// panels gives one entry per panel): the numbers a chart is drawn from, for tests.
@@ -98,10 +166,42 @@ internal static class Charts
     }
 
     /// <summary>Draws <paramref name="chart"/> into a PNG at <paramref name="path"/>.</summary>
-    public static void Save(string path, Chart chart)
+    public static void Save(string path, Chart chart) => SaveAll([(path, chart)]);
+
+    /// <summary>
+    /// Draws each chart into a PNG at its path, the charts side by side on the machine's cores (each plot and file is
+    /// its own; ScottPlot's shared font cache is thread-safe), and returns once all are written, or under a deferral
+    /// (<see cref="Defer"/>) once started. The first failure is thrown after the others finished; every file is written
+    /// atomically, so none is left half-written.
+    /// </summary>
+    public static void SaveAll(IReadOnlyList<(string Path, Chart Chart)> charts)
     {
-        Recorder.Value?.Add((path, chart));
-        SavePng(Build(chart), path, chart.Width, chart.Height);
+        foreach (var c in charts) Recorder.Value?.Add(c);
+        var copy = charts.ToList();
+        if (copy.Count > 0) Draw(() => SaveNow(copy));
+    }
+
+    private static void SaveNow(IReadOnlyList<(string Path, Chart Chart)> charts)
+    {
+        if (charts.Count == 1)
+        {
+            SavePng(Build(charts[0].Chart), charts[0].Path, charts[0].Chart.Width, charts[0].Chart.Height);
+            return;
+        }
+        var failures = new Exception?[charts.Count];
+        Parallel.For(0, charts.Count, i =>
+        {
+            try
+            {
+                var (path, chart) = charts[i];
+                SavePng(Build(chart), path, chart.Width, chart.Height);
+            }
+            catch (Exception e)
+            {
+                failures[i] = e;
+            }
+        });
+        if (failures.FirstOrDefault(e => e is not null) is { } first) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
     }
 
     /// <summary>
@@ -111,12 +211,16 @@ internal static class Charts
     public static void SavePanels(string path, IReadOnlyList<Chart> panels, int width, int height)
     {
         foreach (var p in panels) Recorder.Value?.Add((path, p));
-        var plots = panels.Select(c => Build(c)).ToList();
-        var figure = new Multiplot(plots[0]);
-        foreach (var plot in plots.Skip(1)) figure.AddPlot(plot);
-        figure.Layout = new ScottPlot.MultiplotLayouts.Columns();
-        figure.SharedAxes.ShareY(plots);
-        WriteAtomically(path, temp => figure.SavePng(temp, width, height));
+        var charts = panels.ToList();
+        Draw(() =>
+        {
+            var plots = charts.Select(c => Build(c)).ToList();
+            var figure = new Multiplot(plots[0]);
+            foreach (var plot in plots.Skip(1)) figure.AddPlot(plot);
+            figure.Layout = new ScottPlot.MultiplotLayouts.Columns();
+            figure.SharedAxes.ShareY(plots);
+            WriteAtomically(path, temp => figure.SavePng(temp, width, height));
+        });
     }
 
     /// <summary>The ScottPlot plot of <paramref name="chart"/> (its legend, if any, outside the data area when <paramref name="legend"/>).</summary>

@@ -92,3 +92,41 @@ internal sealed class HeldLines(TextWriter inner) : LineWriter(inner)
 
     protected override void WriteWholeLine(string text) => Progress.WriteLine(Inner, text);
 }
+
+/// <summary>
+/// A writer that passes its whole lines on, except while held (<see cref="Hold"/>): then it keeps them until they are
+/// released, in order, or discarded. A run's summary is held from the moment its plots start drawing in the background,
+/// so a line such as "wrote … xor-loss.png" is printed only once the file is there.
+/// </summary>
+internal sealed class GatedLines(TextWriter inner) : LineWriter(inner)
+{
+    private List<string>? _held;
+
+    /// <summary>From now on, keeps the lines written.</summary>
+    public void Hold() => _held ??= [];
+
+    /// <summary>Writes the kept lines, in order, and passes lines on again.</summary>
+    public void Release()
+    {
+        if (_held is not { } lines) return;
+        _held = null;
+        foreach (var line in lines) Inner.WriteLine(line);
+        Flush();
+    }
+
+    /// <summary>Drops the kept lines (what they said did not happen) and passes lines on again.</summary>
+    public void Discard() => _held = null;
+
+    public override void Flush()
+    {
+        if (_held is not null) return;
+        if (HasPartial) Inner.Write(TakePartial());
+        Inner.Flush();
+    }
+
+    protected override void WriteWholeLine(string text)
+    {
+        if (_held is { } lines) lines.Add(text);
+        else Inner.WriteLine(text);
+    }
+}

@@ -273,7 +273,7 @@ internal sealed record RunRecord
             Summary = summary,
             Trainings = trainings.ToImmutable(),
             Checkpoints = [.. RunFolder.Checkpoints(full).Select(cp => ReadCheckpoint(cp.Step, cp.Path))],
-            Plots = [.. Directory.EnumerateFiles(full, "*.png").Select(Path.GetFileName).OfType<string>().Where(n => !n.StartsWith('.')).Order(StringComparer.Ordinal)],
+            Plots = PlotsIn(full),
             Experiments = ReadJson(Path.Combine(full, ExperimentsFile)),
             UnreadableLines = unreadable,
         };
@@ -282,6 +282,10 @@ internal sealed record RunRecord
         static ImmutableArray<double>? Numbers(JsonElement e, string name) =>
             e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array ? [.. v.EnumerateArray().Select(Number)] : null;
     }
+
+    /// <summary>The plots (<c>*.png</c>) in a run folder, by file name, in ordinal order; hidden (temporary) files left out.</summary>
+    public static ImmutableArray<string> PlotsIn(string folder) =>
+        [.. Directory.EnumerateFiles(folder, "*.png").Select(Path.GetFileName).OfType<string>().Where(n => !n.StartsWith('.')).Order(StringComparer.Ordinal)];
 
     /// <summary>The bytes of a file in the run folder, read no further than the report's bound; null when it is missing or too large.</summary>
     public byte[]? ReadFile(string name)

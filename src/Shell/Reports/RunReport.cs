@@ -41,10 +41,10 @@ internal static class RunReport
     /// Writes the report of <paramref name="run"/> into its folder (or to <paramref name="path"/>), atomically (a
     /// temporary file renamed into place); returns the path written.
     /// </summary>
-    public static string Write(RunRecord run, string? path = null)
+    public static string Write(RunRecord run, string? path = null, Action? beforePlots = null)
     {
         var target = path ?? Path.Combine(run.Folder, FileName);
-        var html = Render(run);
+        var html = Render(run, beforePlots);
         var dir = Path.GetDirectoryName(Path.GetFullPath(target))!;
         var temp = Path.Combine(dir, $".{Path.GetFileName(target)}.tmp-{Environment.ProcessId}");
         try
@@ -62,13 +62,19 @@ internal static class RunReport
     /// <summary>
     /// Writes the report of a run that has just ended (its log closed with its <c>end</c> line) into its folder and says
     /// where on the summary. A report that cannot be made is a warning: the run itself is done and its exit code stands.
+    /// <paramref name="beforePlots"/> waits for plots still being drawn: the report reads the log and renders what does
+    /// not show a plot first, then calls it, then lists and inlines the folder's plots.
     /// </summary>
-    public static void WriteAtEnd(string? folder, RunConsole console)
+    public static void WriteAtEnd(string? folder, RunConsole console, Action? beforePlots = null)
     {
-        if (folder is null || !RunFolder.HoldsRun(folder)) return;
+        if (folder is null || !RunFolder.HoldsRun(folder))
+        {
+            beforePlots?.Invoke();
+            return;
+        }
         try
         {
-            console.Summary.WriteLine($"report: {RunFolder.Display(Write(RunRecord.Read(folder, "the run folder")))}");
+            console.Summary.WriteLine($"report: {RunFolder.Display(Write(RunRecord.Read(folder, "the run folder"), beforePlots: beforePlots))}");
         }
         catch (Exception e)
         {
@@ -77,7 +83,11 @@ internal static class RunReport
     }
 
     /// <summary>The report of <paramref name="run"/> as one HTML page.</summary>
-    public static string Render(RunRecord run)
+    /// <remarks>
+    /// The sections that show no plot are rendered first; then <paramref name="beforePlots"/> (if any) is called and the
+    /// folder's plots are listed again, so plots still being drawn when <paramref name="run"/> was read are shown.
+    /// </remarks>
+    public static string Render(RunRecord run, Action? beforePlots = null)
     {
         var name = Path.GetFileName(run.Folder);
         var body = new StringBuilder();
@@ -91,6 +101,11 @@ internal static class RunReport
             ("results", "Final numbers", FinalNumbers(run)),
             ("verdicts", "Verdicts", VerdictSection(run)),
         };
+        if (beforePlots is not null)
+        {
+            beforePlots();
+            run = run with { Plots = RunRecord.PlotsIn(run.Folder) };
+        }
         if (run.Exercise == "xor-experiments" || run.Experiments is not null) sections.Add(("experiments", "Experiments", ExperimentsSection(run)));
         sections.Add(("plots", "Plots", PlotsSection(run)));
         sections.Add(("checkpoint", "Checkpoint", CheckpointSection(run)));

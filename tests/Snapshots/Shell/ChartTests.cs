@@ -206,4 +206,58 @@ public sealed class ChartTests
         Assert.False(plot.Legend.IsVisible);
         Assert.Contains(plot.Axes.GetPanels(), p => p is ScottPlot.Panels.LegendPanel);
     }
+
+    private static Chart Line(string title) => new(title, "x", "y", [new Series("y = x²", [0, 1, 2, 3], [0, 1, 4, 9])]);
+
+    private static bool IsPng(string path) => File.Exists(path) && File.ReadAllBytes(path).AsSpan(0, 8).SequenceEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10 });
+
+    [Fact]
+    public void Deferred_charts_are_drawn_in_the_background_and_their_failure_is_told_by_Wait()
+    {
+        var dir = ShellRunner.TempDir();
+        var (a, b, missing) = (Path.Combine(dir, "a.png"), Path.Combine(dir, "b.png"), Path.Combine(dir, "no-such-folder", "c.png"));
+        var started = 0;
+        List<(string Path, Chart Chart)> recorded;
+        Exception? failure;
+        using (var drawings = Charts.Defer(() => started++))
+        {
+            Assert.False(drawings.Started);
+            recorded = Charts.Record(() =>
+            {
+                Charts.SaveAll([(a, Line("a")), (missing, Line("c"))]);
+                Charts.Save(b, Line("b"));
+            });
+            Assert.True(drawings.Started);
+            failure = drawings.Wait();
+        }
+        Assert.Equal(1, started); // once, when the first drawing started
+        Assert.Equal([a, missing, b], recorded.Select(r => r.Path)); // recorded on the caller's flow, in order
+        Assert.True(IsPng(a) && IsPng(b));
+        Assert.IsType<DirectoryNotFoundException>(failure);
+        Assert.Equal(["a.png", "b.png"], Directory.EnumerateFiles(dir).Select(Path.GetFileName).Order()); // no temporary file left
+
+        // Without a deferral the same failure is thrown by the call itself, and the deferral ended with its using.
+        Assert.Throws<DirectoryNotFoundException>(() => Charts.Save(missing, Line("c")));
+    }
+
+    [Fact]
+    public void Held_summary_lines_are_written_in_order_on_release_and_dropped_on_discard()
+    {
+        var inner = new StringWriter { NewLine = "\n" };
+        var gate = new GatedLines(inner) { NewLine = "\n" };
+        gate.WriteLine("verdict");
+        gate.Hold();
+        gate.WriteLine("wrote to run: a.png");
+        gate.Write("report: ");
+        gate.WriteLine("run/report.html");
+        gate.Flush();
+        Assert.Equal("verdict\n", inner.ToString());
+        gate.Release();
+        Assert.Equal("verdict\nwrote to run: a.png\nreport: run/report.html\n", inner.ToString());
+        gate.Hold();
+        gate.WriteLine("wrote to run: b.png");
+        gate.Discard();
+        gate.WriteLine("after");
+        Assert.Equal("verdict\nwrote to run: a.png\nreport: run/report.html\nafter\n", inner.ToString());
+    }
 }
