@@ -394,6 +394,9 @@ internal static class Charts
             }
     }
 
+    // Numbers the temporary files WriteAtomically makes.
+    private static long _temps;
+
     /// <summary>Writes <paramref name="plot"/> as a PNG, atomically.</summary>
     private static void SavePng(Plot plot, string path, int width, int height) => WriteAtomically(path, temp => plot.SavePng(temp, width, height));
 
@@ -404,7 +407,8 @@ internal static class Charts
     private static void WriteAtomically(string path, Action<string> save)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp.png");
+        // Unique per call: drawings in the background may write the same plot at once (the last rename wins).
+        var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Interlocked.Increment(ref _temps)}.tmp.png");
         try
         {
             save(temp);
