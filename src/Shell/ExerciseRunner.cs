@@ -180,7 +180,7 @@ internal static class ExerciseRunner
                 // The plots the report saves are drawn in the background while the log is committed and report.html is
                 // made from it (on two cores, side by side); report.html waits for them before it lists the folder's
                 // plots, and the summary's lines from the first plot on are printed once they are all drawn.
-                Exception? drawingFailed = null;
+                Exception? drawingFailed;
                 using (var drawings = Rendering.Charts.Defer(summary.Hold))
                 {
                     try
@@ -192,8 +192,8 @@ internal static class ExerciseRunner
                         StartupTrace.Mark("reported");
                         output.Commit(); // the log is kept however the run ended
                         StartupTrace.Mark("log committed");
-                        Reports.RunReport.WriteAtEnd(output.OutDir, console, () => drawingFailed = drawings.Wait());
-                        drawingFailed ??= drawings.Wait();
+                        Reports.RunReport.WriteAtEnd(output.OutDir, console, () => drawings.Wait());
+                        drawingFailed = drawings.Wait(); // the drawings have ended: this reads how
                         if (drawingFailed is null) summary.Release();
                         else summary.Discard();
                         StartupTrace.Mark("report.html written");

@@ -169,12 +169,11 @@ public sealed record EpochData
     /// </summary>
     public EpochData MapInputs(Func<Tensor, Tensor> transform)
     {
-        var gather = _gather;
-        var batches = _batches;
+        var lazy = IsLazy;
         return new(Count, i =>
         {
-            if (batches is not null) return new Batch(transform(batches[i].Inputs), batches[i].Targets.alias());
-            var raw = gather!(i);
+            var raw = Gather(i);
+            if (!lazy) return new Batch(transform(raw.Inputs), raw.Targets.alias());
             try
             {
                 return raw with { Inputs = transform(raw.Inputs) };
